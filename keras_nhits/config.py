@@ -1,0 +1,406 @@
+"""Configuration dataclasses: model, data and trainer settings, and the one config the CLI parses.
+
+One `NHITSTrainingConfig` flows everywhere: the CLI (`python -m keras_nhits.train`) is generated
+from it with argparse-dataclass, the Python API takes it, and every run writes it (resolved) next to
+its outputs so any model can be rebuilt from its folder. It is the union of three smaller configs so
+that each part of the library receives only its own settings: `ModelConfig` goes to `NHITS`,
+`DataConfig` to the readers and the window pipeline, `TrainerConfig` to the optimizer and callbacks.
+
+Defaults are immutable (tuples, not lists). Validation happens in `__post_init__` and raises
+`NHITSInputError` (a `ValueError`) naming the field, what was expected and what was received.
+"""
+
+import dataclasses
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+from keras_nhits.errors import NHITSInputError
+
+POOLING_MODES = ("max", "average")
+INTERPOLATION_MODES = ("linear", "nearest", "cubic")
+WINDOW_SCALERS = ("identity", "standard", "robust", "minmax")
+SERIES_SCALERS = ("none", "standard", "robust", "minmax")
+FILL_MODES = ("error", "ffill", "interpolate", "zero")
+GAP_MODES = ("warn", "error", "fill")
+LOSSES = ("mae", "mse", "huber")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+
+# Sizes beyond these are refused before anything is allocated (a tampered or mistyped config must
+# not make the process try to allocate terabytes).
+MAX_WINDOW = 1_000_000
+MAX_UNITS = 65_536
+MAX_LAYERS = 64
+
+
+def parse_int_tuple(text):
+    """Parses `"2,2,1"` (the CLI form) or a sequence of ints into a tuple of ints."""
+    if isinstance(text, str):
+        parts = [p for p in text.replace(" ", "").split(",") if p]
+        try:
+            return tuple(int(p) for p in parts)
+        except ValueError:
+            raise NHITSInputError(
+                f"expected comma-separated integers such as '2,2,1', received {text!r}"
+            ) from None
+    return tuple(int(v) for v in text)
+
+
+def _int_tuple_field(default, help_text):
+    return field(default=default, metadata={"type": parse_int_tuple, "help": help_text})
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise NHITSInputError(
+            f"{name} must be one of {', '.join(choices)}; received {value!r}"
+        )
+
+
+def _check_int(name, value, low, high=None):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NHITSInputError(f"{name} must be an integer; received {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"between {low} and {high}"
+        raise NHITSInputError(f"{name} must be {bound}; received {value}")
+
+
+def _check_number(name, value, low, high=None, low_inclusive=True):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NHITSInputError(f"{name} must be a number; received {value!r}")
+    too_low = value < low if low_inclusive else value <= low
+    if too_low or (high is not None and value > high) or value != value:
+        op = ">=" if low_inclusive else ">"
+        bound = f"{op} {low}" + ("" if high is None else f" and <= {high}")
+        raise NHITSInputError(f"{name} must be {bound}; received {value}")
+
+
+# === Model ===
+
+
+@dataclass
+class ModelConfig:
+    """The arguments of `keras_nhits.NHITS` (see its docstring for their meaning)."""
+
+    input_size: int = field(default=120, metadata={"help": "input window length (steps)"})
+    horizon: int = field(default=24, metadata={"help": "forecast horizon (steps)"})
+    n_stacks: int = field(default=3, metadata={"help": "number of stacks"})
+    n_blocks: int = field(default=1, metadata={"help": "blocks per stack"})
+    hidden_size: int = field(default=512, metadata={"help": "units of each MLP layer"})
+    n_layers: int = field(default=2, metadata={"help": "MLP layers per block"})
+    pool_sizes: tuple = _int_tuple_field(
+        (2, 2, 1), "input pooling kernel per stack, e.g. 2,2,1 (one value per stack)"
+    )
+    freq_downsample: tuple = _int_tuple_field(
+        (4, 2, 1), "forecast downsampling ratio per stack, e.g. 4,2,1 (one value per stack)"
+    )
+    pooling: str = field(default="max", metadata={"help": "input pooling: max | average"})
+    interpolation: str = field(
+        default="linear", metadata={"help": "interpolation: linear | nearest | cubic"}
+    )
+    dropout: float = field(default=0.0, metadata={"help": "dropout rate in the MLPs"})
+    activation: str = field(default="relu", metadata={"help": "MLP activation"})
+    scaler: str = field(
+        default="standard",
+        metadata={"help": "per-window scaling inside the model: identity|standard|robust|minmax"},
+    )
+    naive_level: bool = field(
+        default=True,
+        metadata={"help": "start the forecast from the window's last value (a naive level)"},
+    )
+
+    def __post_init__(self):
+        self.pool_sizes = parse_int_tuple(self.pool_sizes)
+        self.freq_downsample = parse_int_tuple(self.freq_downsample)
+        validate_model_arguments(
+            input_size=self.input_size,
+            horizon=self.horizon,
+            n_stacks=self.n_stacks,
+            n_blocks=self.n_blocks,
+            hidden_size=self.hidden_size,
+            n_layers=self.n_layers,
+            pool_sizes=self.pool_sizes,
+            freq_downsample=self.freq_downsample,
+            pooling=self.pooling,
+            interpolation=self.interpolation,
+            dropout=self.dropout,
+            scaler=self.scaler,
+        )
+
+    def model_kwargs(self):
+        """The keyword arguments of `NHITS` (exactly the fields of this class)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(ModelConfig)}
+
+
+def validate_model_arguments(
+    input_size,
+    horizon,
+    n_stacks,
+    n_blocks,
+    hidden_size,
+    n_layers,
+    pool_sizes,
+    freq_downsample,
+    pooling,
+    interpolation,
+    dropout,
+    scaler,
+):
+    """Checks the NHITS arguments; shared by `ModelConfig` and `NHITS.__init__`."""
+    _check_int("input_size", input_size, 1, MAX_WINDOW)
+    _check_int("horizon", horizon, 1, MAX_WINDOW)
+    _check_int("n_stacks", n_stacks, 1, MAX_LAYERS)
+    blocks = n_blocks if isinstance(n_blocks, (tuple, list)) else (n_blocks,)
+    for b in blocks:
+        _check_int("n_blocks", b, 1, MAX_LAYERS)
+    if isinstance(n_blocks, (tuple, list)) and len(n_blocks) != n_stacks:
+        raise NHITSInputError(
+            f"n_blocks must have one value per stack (n_stacks={n_stacks}); received {n_blocks}"
+        )
+    _check_int("hidden_size", hidden_size, 1, MAX_UNITS)
+    _check_int("n_layers", n_layers, 1, MAX_LAYERS)
+    for name, values in (("pool_sizes", pool_sizes), ("freq_downsample", freq_downsample)):
+        if len(values) != n_stacks:
+            raise NHITSInputError(
+                f"{name} must have one value per stack (n_stacks={n_stacks}); "
+                f"received {tuple(values)}"
+            )
+        for v in values:
+            _check_int(name, v, 1)
+    for k in pool_sizes:
+        if k > input_size:
+            raise NHITSInputError(
+                f"pool_sizes must not exceed input_size={input_size}; received {tuple(pool_sizes)}"
+            )
+    _check_choice("pooling", pooling, POOLING_MODES)
+    _check_choice("interpolation", interpolation, INTERPOLATION_MODES)
+    _check_number("dropout", dropout, 0.0, 1.0)
+    if dropout >= 1.0:
+        raise NHITSInputError(f"dropout must be in [0, 1); received {dropout}")
+    _check_choice("scaler", scaler, WINDOW_SCALERS)
+
+
+# === Data ===
+
+
+@dataclass
+class DataConfig:
+    """Where the series come from, how they are checked, split and cut into windows."""
+
+    data: str = field(
+        default="",
+        metadata={"help": "CSV/Parquet file, folder or glob (default: the bundled ETTh1 sample)"},
+    )
+    target: str = field(
+        default="",
+        metadata={"help": "target column(s), comma-separated (default: y, or every numeric column)"},
+    )
+    time_col: str = field(
+        default="", metadata={"help": "time column (default: ds, date, time or timestamp)"}
+    )
+    id_col: str = field(
+        default="", metadata={"help": "series id column for long format (default: unique_id)"}
+    )
+    fill: str = field(
+        default="error",
+        metadata={"help": "missing target values: error | ffill | interpolate | zero"},
+    )
+    gaps: str = field(
+        default="warn", metadata={"help": "gaps in the time index: warn | error | fill"}
+    )
+    val_split: float = field(
+        default=0.1, metadata={"help": "validation part: fraction < 1 or a count of steps"}
+    )
+    test_split: float = field(
+        default=0.2, metadata={"help": "test part: fraction < 1 or a count of steps"}
+    )
+    series_scaler: str = field(
+        default="none",
+        metadata={"help": "dataset-level scaling fitted on train: none|standard|robust|minmax"},
+    )
+    batch_size: int = field(default=256, metadata={"help": "windows per batch"})
+    stride: int = field(default=1, metadata={"help": "step between training window starts"})
+    windows_per_epoch: int = field(
+        default=0, metadata={"help": "training windows sampled per epoch (0: all)"}
+    )
+    seed: int = field(default=42, metadata={"help": "random seed (shuffling, weights)"})
+
+    def __post_init__(self):
+        _check_choice("fill", self.fill, FILL_MODES)
+        _check_choice("gaps", self.gaps, GAP_MODES)
+        _check_choice("series_scaler", self.series_scaler, SERIES_SCALERS)
+        for name in ("val_split", "test_split"):
+            value = getattr(self, name)
+            _check_number(name, value, 0.0)
+            if value >= 1 and float(value) != int(value):
+                raise NHITSInputError(
+                    f"{name} must be a fraction below 1 or a whole count of steps; "
+                    f"received {value}"
+                )
+        if self.val_split < 1 and self.test_split < 1 and self.val_split + self.test_split >= 1:
+            raise NHITSInputError(
+                "val_split + test_split must leave some data for training; received "
+                f"{self.val_split} + {self.test_split}"
+            )
+        _check_int("batch_size", self.batch_size, 1, 1 << 20)
+        _check_int("stride", self.stride, 1)
+        _check_int("windows_per_epoch", self.windows_per_epoch, 0)
+        _check_int("seed", self.seed, 0)
+
+
+# === Trainer ===
+
+
+@dataclass
+class TrainerConfig:
+    """Optimizer, loss, callbacks, devices and outputs of a training run."""
+
+    epochs: int = field(default=100, metadata={"help": "maximum number of epochs"})
+    lr: float = field(default=1e-3, metadata={"help": "initial learning rate"})
+    loss: str = field(default="mae", metadata={"help": "training loss: mae | mse | huber"})
+    optimizer: str = field(
+        default="adam", metadata={"help": "optimizer: adam | adamw | sgd | rmsprop"}
+    )
+    weight_decay: float = field(default=0.0, metadata={"help": "weight decay (adamw, sgd ...)"})
+    clipnorm: float = field(default=0.0, metadata={"help": "gradient norm clipping (0: off)"})
+    patience: int = field(
+        default=10, metadata={"help": "early stopping patience in epochs (0: off)"}
+    )
+    lr_patience: int = field(
+        default=3, metadata={"help": "epochs without improvement before the rate is cut"}
+    )
+    lr_factor: float = field(default=0.5, metadata={"help": "factor the rate is cut by"})
+    season_length: int = field(
+        default=0, metadata={"help": "season for the seasonal-naive baseline (0: from frequency)"}
+    )
+    gpu: int = field(default=0, metadata={"help": "GPU index to train on (-1: CPU)"})
+    mixed_precision: bool = field(
+        default=False, metadata={"help": "mixed_float16 on a GPU (ignored on CPU)"}
+    )
+    output: str = field(default="nhits_run", metadata={"help": "output folder of the run"})
+    checkpoint_dir: str = field(
+        default="", metadata={"help": "checkpoint folder (default: OUTPUT/checkpoints)"}
+    )
+    resume: bool = field(default=False, metadata={"help": "continue an interrupted run"})
+    export: bool = field(default=False, metadata={"help": "also write a TF SavedModel"})
+    tensorboard: str = field(default="", metadata={"help": "TensorBoard log folder (off if empty)"})
+    quiet: bool = field(default=False, metadata={"help": "one line per epoch, no progress bar"})
+
+    def __post_init__(self):
+        _check_int("epochs", self.epochs, 1)
+        _check_number("lr", self.lr, 0.0, low_inclusive=False)
+        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_number("weight_decay", self.weight_decay, 0.0)
+        _check_number("clipnorm", self.clipnorm, 0.0)
+        _check_int("patience", self.patience, 0)
+        _check_int("lr_patience", self.lr_patience, 0)
+        _check_number("lr_factor", self.lr_factor, 0.0, 1.0, low_inclusive=False)
+        if self.lr_factor >= 1:
+            raise NHITSInputError(f"lr_factor must be in (0, 1); received {self.lr_factor}")
+        _check_int("season_length", self.season_length, 0)
+        _check_int("gpu", self.gpu, -1)
+
+
+# === Config ===
+
+
+@dataclass
+class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
+    """Every setting of a training run: model, data and trainer fields in one flat dataclass.
+
+    The CLI flags are its fields (`input_size` -> `--input-size`). Use `.model`, `.data_config`
+    and `.trainer` to hand each part of the library only its own settings.
+
+    Example:
+        >>> config = NHITSTrainingConfig(horizon=12, input_size=60, epochs=5)
+        >>> config.model.horizon
+        12
+    """
+
+    config: str = field(
+        default="", metadata={"help": "JSON or TOML file of these fields (flags override it)"}
+    )
+
+    def __post_init__(self):
+        ModelConfig.__post_init__(self)
+        DataConfig.__post_init__(self)
+        TrainerConfig.__post_init__(self)
+
+    @property
+    def model(self):
+        return ModelConfig(**_subset(self, ModelConfig))
+
+    @property
+    def data_config(self):
+        return DataConfig(**_subset(self, DataConfig))
+
+    @property
+    def trainer(self):
+        return TrainerConfig(**_subset(self, TrainerConfig))
+
+    def to_dict(self):
+        """JSON-ready dict of every field (tuples become lists)."""
+        out = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+    @classmethod
+    def from_dict(cls, values):
+        """Builds a config from a dict, refusing unknown keys and wrong types by name."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise NHITSInputError(
+                f"unknown config key(s) {', '.join(unknown)}; known keys are the CLI flag names "
+                "with underscores, e.g. input_size"
+            )
+        clean = {}
+        for name, value in values.items():
+            clean[name] = _coerce(name, known[name], value)
+        return cls(**clean)
+
+    @classmethod
+    def from_file(cls, path):
+        """Reads a JSON (`.json`) or TOML (`.toml`) file of config fields."""
+        if not os.path.isfile(path):
+            raise NHITSInputError(f"config file {path} does not exist")
+        try:
+            if path.endswith(".toml"):
+                with open(path, "rb") as f:
+                    values = tomllib.load(f)
+            else:
+                with open(path, encoding="utf-8") as f:
+                    values = json.load(f)
+        except (ValueError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise NHITSInputError(f"config file {path} is not valid JSON/TOML: {error}") from None
+        if not isinstance(values, dict):
+            raise NHITSInputError(f"config file {path} must hold a table/object of fields")
+        return cls.from_dict(values)
+
+
+def _subset(config, cls):
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(cls)}
+
+
+def _coerce(name, spec, value):
+    """Checks a value read from a config file against the field's default type."""
+    default = spec.default
+    if isinstance(default, tuple):
+        if isinstance(value, (list, tuple, str)):
+            return parse_int_tuple(value)
+    elif isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(default, str):
+        if isinstance(value, str):
+            return value
+    raise NHITSInputError(
+        f"config key {name} must be of type {type(default).__name__}; received {value!r}"
+    )
