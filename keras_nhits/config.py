@@ -53,9 +53,7 @@ def _int_tuple_field(default, help_text):
 
 def _check_choice(name, value, choices):
     if value not in choices:
-        raise NHITSInputError(
-            f"{name} must be one of {', '.join(choices)}; received {value!r}"
-        )
+        raise NHITSInputError(f"{name} must be one of {', '.join(choices)}; received {value!r}")
 
 
 def _check_int(name, value, low, high=None):
@@ -194,7 +192,9 @@ class DataConfig:
     )
     target: str = field(
         default="",
-        metadata={"help": "target column(s), comma-separated (default: y, or every numeric column)"},
+        metadata={
+            "help": "target column(s), comma-separated (default: y, or every numeric column)"
+        },
     )
     time_col: str = field(
         default="", metadata={"help": "time column (default: ds, date, time or timestamp)"}
@@ -235,8 +235,7 @@ class DataConfig:
             _check_number(name, value, 0.0)
             if value >= 1 and float(value) != int(value):
                 raise NHITSInputError(
-                    f"{name} must be a fraction below 1 or a whole count of steps; "
-                    f"received {value}"
+                    f"{name} must be a fraction below 1 or a whole count of steps; received {value}"
                 )
         if self.val_split < 1 and self.test_split < 1 and self.val_split + self.test_split >= 1:
             raise NHITSInputError(

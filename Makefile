@@ -1,0 +1,37 @@
+# One-line entry points: `make train` (install, then train on the bundled sample) and
+# `make test` (install with the test extras and every backend, then run the suite per backend).
+PYTHON ?= python3
+VENV ?= .venv
+BACKENDS ?= tensorflow jax torch
+PIP = $(VENV)/bin/pip --disable-pip-version-check -q
+
+.PHONY: install install-test train demo test lint
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(VENV)/bin/python setup.cfg pyproject.toml
+	$(PIP) install -e ".[plot]"
+	touch $@
+
+# torch==2.13.0 first and pinned: it is the CPU build on this machine's disk; any other version
+# pulls a multi-GB CUDA build.
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e ".[plot,test,jax]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(VENV)/bin/python examples/quickstart.py
+
+test: install-test
+	@status=0; for backend in $(BACKENDS); do \
+		echo "=== KERAS_BACKEND=$$backend"; \
+		KERAS_BACKEND=$$backend $(VENV)/bin/python -m pytest $(PYTEST_ARGS) || status=1; \
+	done; exit $$status
+
+lint: install-test
+	$(VENV)/bin/ruff check keras_nhits tests benchmarks examples

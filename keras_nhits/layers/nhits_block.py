@@ -1,0 +1,150 @@
+"""One N-HiTS block: pooled input -> MLP -> backcast and interpolated forecast."""
+
+import keras
+
+from keras_nhits.config import INTERPOLATION_MODES, POOLING_MODES
+from keras_nhits.errors import NHITSInputError
+from keras_nhits.layers.interpolation import ForecastInterpolation
+from keras_nhits.layers.pooling import WindowPooling
+
+
+@keras.saving.register_keras_serializable(package="keras_nhits")
+class NHITSBlock(keras.layers.Layer):
+    """An N-HiTS block: multi-rate pooling, an MLP, backcast and coarse forecast coefficients.
+
+    The block pools its input window by `pool_size`, runs an MLP of `n_layers` x `hidden_size`
+    units, and projects to `input_size` backcast coefficients plus `n_knots` forecast knots, which
+    are interpolated to the horizon. The backcast is the part of the input the block explains; the
+    model subtracts it before the next block (doubly-residual stacking).
+
+    Args:
+        input_size: int, input window length L.
+        horizon: int, forecast length H.
+        pool_size: int, input pooling kernel (= stride). Default 1.
+        n_knots: int, forecast knots, `max(H // r, 1)` for a downsampling ratio r. Default H.
+        hidden_size: int, units of each MLP layer. Default 512.
+        n_layers: int, MLP layers. Default 2.
+        pooling: str, `"max"` or `"average"`. Default `"max"`.
+        interpolation: str, `"linear"`, `"nearest"` or `"cubic"`. Default `"linear"`.
+        dropout: float, dropout after each MLP layer. Default 0.
+        activation: str, MLP activation. Default `"relu"`.
+
+    Input shape: `(batch, L)`. Output: `(backcast (batch, L), forecast (batch, H))`.
+
+    Example:
+        >>> block = NHITSBlock(input_size=48, horizon=12, pool_size=2, n_knots=3, hidden_size=16)
+        >>> backcast, forecast = block(np.zeros((4, 48), "float32"))
+        >>> tuple(backcast.shape), tuple(forecast.shape)
+        ((4, 48), (4, 12))
+
+    Reference: Challu et al., "N-HiTS", AAAI 2023, section 3 and figure 2.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        horizon,
+        pool_size=1,
+        n_knots=None,
+        hidden_size=512,
+        n_layers=2,
+        pooling="max",
+        interpolation="linear",
+        dropout=0.0,
+        activation="relu",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        n_knots = horizon if n_knots is None else n_knots
+        for name, value in (
+            ("input_size", input_size),
+            ("horizon", horizon),
+            ("pool_size", pool_size),
+            ("n_knots", n_knots),
+            ("hidden_size", hidden_size),
+            ("n_layers", n_layers),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise NHITSInputError(f"{name} must be a positive integer; received {value!r}")
+        if pooling not in POOLING_MODES:
+            raise NHITSInputError(
+                f"pooling must be one of {', '.join(POOLING_MODES)}; received {pooling!r}"
+            )
+        if interpolation not in INTERPOLATION_MODES:
+            raise NHITSInputError(
+                f"interpolation must be one of {', '.join(INTERPOLATION_MODES)}; "
+                f"received {interpolation!r}"
+            )
+        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+            raise NHITSInputError(f"dropout must be in [0, 1); received {dropout!r}")
+        self.input_size = input_size
+        self.horizon = horizon
+        self.pool_size = pool_size
+        self.n_knots = n_knots
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.pooling = pooling
+        self.interpolation = interpolation
+        self.dropout = float(dropout)
+        self.activation = keras.activations.serialize(keras.activations.get(activation))
+
+        # === Layers ===
+        policy = self.dtype_policy
+        self.pool = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool")
+        self.hidden = [
+            keras.layers.Dense(hidden_size, activation=activation, dtype=policy, name=f"dense_{i}")
+            for i in range(n_layers)
+        ]
+        self.drop = keras.layers.Dropout(self.dropout, dtype=policy) if self.dropout else None
+        self.theta = keras.layers.Dense(input_size + n_knots, dtype=policy, name="theta")
+        self.interpolate = ForecastInterpolation(
+            n_knots, horizon, mode=interpolation, dtype=policy, name="interpolate"
+        )
+
+    def build(self, input_shape):
+        shape = (input_shape[0], self.input_size)
+        _build_once(self.pool, shape)
+        shape = self.pool.compute_output_shape(shape)
+        for dense in self.hidden:
+            _build_once(dense, shape)
+            shape = (shape[0], self.hidden_size)
+        _build_once(self.theta, shape)
+        _build_once(self.interpolate, (shape[0], self.n_knots))
+
+    def call(self, inputs, training=None):
+        h = self.pool(inputs)  # [B, L] -> [B, ceil(L / k)]
+        for dense in self.hidden:
+            h = dense(h)
+            if self.drop is not None:
+                h = self.drop(h, training=training)
+        theta = self.theta(h)  # [B, L + knots]
+        backcast = theta[:, : self.input_size]
+        forecast = self.interpolate(theta[:, self.input_size :])  # [B, knots] -> [B, H]
+        return backcast, forecast
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.input_size), (input_shape[0], self.horizon)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "input_size": self.input_size,
+                "horizon": self.horizon,
+                "pool_size": self.pool_size,
+                "n_knots": self.n_knots,
+                "hidden_size": self.hidden_size,
+                "n_layers": self.n_layers,
+                "pooling": self.pooling,
+                "interpolation": self.interpolation,
+                "dropout": self.dropout,
+                "activation": self.activation,
+            }
+        )
+        return config
+
+
+def _build_once(layer, input_shape):
+    # A sub-layer called on its own before its parent was built must not be built twice.
+    if not layer.built:
+        layer.build(input_shape)

@@ -1,0 +1,83 @@
+"""Multi-rate input pooling: the window seen by a stack, downsampled by its pool size."""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_nhits.config import POOLING_MODES
+from keras_nhits.errors import NHITSInputError
+
+
+@keras.saving.register_keras_serializable(package="keras_nhits")
+class WindowPooling(keras.layers.Layer):
+    """Max or average pooling over time with kernel = stride = `pool_size`.
+
+    Each N-HiTS stack looks at its input window at its own rate: a larger pool size smooths out
+    high frequencies and shrinks the MLP's input. When `pool_size` does not divide the window, the
+    oldest pooling cell is partial (it covers fewer steps) so that the whole window is used and
+    the most recent cell always holds the last `pool_size` steps. Partial cells are reduced over
+    the steps they cover only.
+
+    Args:
+        pool_size: int, kernel and stride, `>= 1` (1 is the identity).
+        mode: str, `"max"` (default, the paper's choice) or `"average"`.
+
+    Input shape: `(batch, steps)`. Output shape: `(batch, ceil(steps / pool_size))`.
+
+    Example:
+        >>> layer = WindowPooling(pool_size=2)
+        >>> layer(np.arange(10, dtype="float32")[None]).shape
+        (1, 5)
+
+    Reference: Challu et al., "N-HiTS", AAAI 2023, section 3.1 (multi-rate signal sampling).
+    """
+
+    def __init__(self, pool_size, mode="max", **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+            raise NHITSInputError(f"pool_size must be a positive integer; received {pool_size!r}")
+        if mode not in POOLING_MODES:
+            raise NHITSInputError(
+                f"mode must be one of {', '.join(POOLING_MODES)}; received {mode!r}"
+            )
+        self.pool_size = pool_size
+        self.mode = mode
+
+    def build(self, input_shape):
+        steps = input_shape[-1]
+        if steps is None:
+            raise NHITSInputError("WindowPooling needs a known number of steps")
+        self._cells = math.ceil(steps / self.pool_size)
+        self._pad = self._cells * self.pool_size - steps
+
+    def call(self, inputs):
+        if self.pool_size == 1:
+            return inputs
+        x = inputs
+        if self._pad:
+            # Max: repeating the oldest value cannot change the partial cell's maximum.
+            # Average: zeros add nothing to the sum, which is divided by the true count below.
+            if self.mode == "max":
+                front = ops.repeat(x[:, :1], self._pad, axis=1)
+            else:
+                front = ops.zeros_like(x[:, : self._pad])
+            x = ops.concatenate([front, x], axis=1)
+        cells = ops.reshape(x, (-1, self._cells, self.pool_size))  # [B, L'] -> [B, P, k]
+        if self.mode == "max":
+            return ops.max(cells, axis=-1)
+        if self._pad:  # the oldest cell holds pool_size - pad real steps
+            sums = ops.sum(cells, axis=-1)
+            first = sums[:, :1] / (self.pool_size - self._pad)
+            return ops.concatenate([first, sums[:, 1:] / self.pool_size], axis=1)
+        return ops.mean(cells, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[-1]
+        cells = None if steps is None else math.ceil(steps / self.pool_size)
+        return (input_shape[0], cells)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pool_size": self.pool_size, "mode": self.mode})
+        return config

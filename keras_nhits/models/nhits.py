@@ -1,0 +1,209 @@
+"""The N-HiTS model: stacks of blocks, doubly-residual stacking and per-window scaling."""
+
+import keras
+from keras import ops
+
+from keras_nhits.config import validate_model_arguments
+from keras_nhits.layers.nhits_block import NHITSBlock
+from keras_nhits.layers.scaling import WindowScaler
+
+
+@keras.saving.register_keras_serializable(package="keras_nhits")
+class NHITS(keras.Model):
+    """N-HiTS: Neural Hierarchical Interpolation for Time Series forecasting.
+
+    Stack s pools the input window by `pool_sizes[s]` and forecasts `max(horizon //
+    freq_downsample[s], 1)` knots that are interpolated to the horizon, so early stacks model slow
+    components and the last stack the fine detail. Blocks are doubly residual: each block's
+    backcast is subtracted from the running input, and the block forecasts add up.
+
+    The model takes and returns raw values: a `WindowScaler` normalises every input window by its
+    own statistics and maps the forecast back, so an exported model needs nothing else. With
+    `naive_level=True` the forecast starts from the window's last value and the stacks learn the
+    change from it (what neuralforecast does too); near-random-walk series such as exchange rates
+    then start at the naive forecast instead of having to learn it.
+
+    Args:
+        input_size: int, input window length L.
+        horizon: int, forecast length H.
+        n_stacks: int, number of stacks. Default 3.
+        n_blocks: int or tuple of one int per stack, blocks per stack. Default 1.
+        hidden_size: int, units of each MLP layer. Default 512.
+        n_layers: int, MLP layers per block. Default 2.
+        pool_sizes: tuple of one int per stack, input pooling kernels. Default `(2, 2, 1)`.
+        freq_downsample: tuple of one int per stack, forecast downsampling ratios. Default
+            `(4, 2, 1)`.
+        pooling: str, `"max"` (default) or `"average"`.
+        interpolation: str, `"linear"` (default), `"nearest"` or `"cubic"`.
+        dropout: float, MLP dropout. Default 0.
+        activation: str, MLP activation. Default `"relu"`.
+        scaler: str, per-window scaling: `"identity"`, `"standard"` (default), `"robust"`,
+            `"minmax"`.
+        naive_level: bool, start the forecast from the last input value. Default True.
+
+    Input shape: `(batch, L)` raw values. Output shape: `(batch, H)` raw values, float32 (also
+    under a `mixed_float16` policy, where the blocks compute in float16).
+
+    Example:
+        >>> model = NHITS(input_size=48, horizon=12, hidden_size=16)
+        >>> model(np.zeros((4, 48), "float32")).shape
+        (4, 12)
+        >>> model.decompose(np.zeros((4, 48), "float32")).shape  # level + one row per stack
+        (4, 4, 12)
+
+    Reference: Challu, Olivares, Oreshkin, Garza, Mergenthaler-Canseco, Dubrawski, "N-HiTS:
+    Neural Hierarchical Interpolation for Time Series Forecasting", AAAI 2023, arXiv:2201.12886.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        horizon,
+        n_stacks=3,
+        n_blocks=1,
+        hidden_size=512,
+        n_layers=2,
+        pool_sizes=(2, 2, 1),
+        freq_downsample=(4, 2, 1),
+        pooling="max",
+        interpolation="linear",
+        dropout=0.0,
+        activation="relu",
+        scaler="standard",
+        naive_level=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        pool_sizes = tuple(pool_sizes)
+        freq_downsample = tuple(freq_downsample)
+        validate_model_arguments(
+            input_size=input_size,
+            horizon=horizon,
+            n_stacks=n_stacks,
+            n_blocks=n_blocks,
+            hidden_size=hidden_size,
+            n_layers=n_layers,
+            pool_sizes=pool_sizes,
+            freq_downsample=freq_downsample,
+            pooling=pooling,
+            interpolation=interpolation,
+            dropout=dropout,
+            scaler=scaler,
+        )
+        self.input_size = input_size
+        self.horizon = horizon
+        self.n_stacks = n_stacks
+        self.n_blocks = n_blocks if isinstance(n_blocks, int) else tuple(n_blocks)
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.pool_sizes = pool_sizes
+        self.freq_downsample = freq_downsample
+        self.pooling = pooling
+        self.interpolation = interpolation
+        self.dropout = float(dropout)
+        self.activation = keras.activations.serialize(keras.activations.get(activation))
+        self.scaler = scaler
+        self.naive_level = bool(naive_level)
+
+        # === Layers ===
+        blocks_per_stack = (
+            (self.n_blocks,) * n_stacks if isinstance(self.n_blocks, int) else self.n_blocks
+        )
+        self.window_scaler = WindowScaler(scaler, name="window_scaler")
+        # One flat list (Keras tracks it); `_block_stack[i]` is the stack of block i.
+        self.blocks = []
+        self._block_stack = []
+        for s, n in enumerate(blocks_per_stack):
+            for b in range(n):
+                self._block_stack.append(s)
+                self.blocks.append(
+                    NHITSBlock(
+                        input_size=input_size,
+                        horizon=horizon,
+                        pool_size=pool_sizes[s],
+                        n_knots=max(horizon // freq_downsample[s], 1),
+                        hidden_size=hidden_size,
+                        n_layers=n_layers,
+                        pooling=pooling,
+                        interpolation=interpolation,
+                        dropout=dropout,
+                        activation=activation,
+                        dtype=self.dtype_policy,
+                        name=f"stack_{s}_block_{b}",
+                    )
+                )
+
+    def build(self, input_shape=None):
+        shape = (None if input_shape is None else input_shape[0], self.input_size)
+        for layer in [self.window_scaler, *self.blocks]:
+            if not layer.built:
+                layer.build(shape)
+        self.built = True
+
+    def _components(self, inputs, training=None):
+        """Scaled forecast components: level, one per stack, and the scaler's statistics."""
+        scaled, loc, scale = self.window_scaler(inputs)  # [B, L], [B, 1], [B, 1] in float32
+        residual = ops.cast(scaled, self.compute_dtype)
+        last = scaled[:, -1:] if self.naive_level else ops.zeros_like(scaled[:, -1:])
+        level = ops.repeat(last, self.horizon, axis=1)  # [B, 1] -> [B, H]
+        stack_forecasts = [None] * self.n_stacks
+        for block, s in zip(self.blocks, self._block_stack):
+            backcast, forecast = block(residual, training=training)
+            residual = residual - backcast
+            previous = stack_forecasts[s]
+            stack_forecasts[s] = forecast if previous is None else previous + forecast
+        return level, [ops.cast(f, "float32") for f in stack_forecasts], loc, scale
+
+    def call(self, inputs, training=None):
+        level, stack_forecasts, loc, scale = self._components(inputs, training=training)
+        forecast = level
+        for stack_forecast in stack_forecasts:
+            forecast = forecast + stack_forecast
+        return self.window_scaler.inverse(forecast, loc, scale)  # float32 [B, H], raw units
+
+    def decompose(self, inputs):
+        """Each stack's contribution to the forecast, in raw units (the paper's decomposition).
+
+        Returns a float32 tensor `(batch, n_stacks + 1, horizon)`: row 0 is the level (the
+        window's location, plus its last value when `naive_level`), row s + 1 is stack s. The
+        rows sum to `model(inputs)`, because the inverse scaling is affine.
+        """
+        level, stack_forecasts, loc, scale = self._components(inputs, training=False)
+        rows = [self.window_scaler.inverse(level, loc, scale)]
+        rows += [f * scale for f in stack_forecasts]
+        return ops.stack(rows, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.horizon)
+
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "input_size": self.input_size,
+            "horizon": self.horizon,
+            "n_stacks": self.n_stacks,
+            "n_blocks": self.n_blocks,
+            "hidden_size": self.hidden_size,
+            "n_layers": self.n_layers,
+            "pool_sizes": self.pool_sizes,
+            "freq_downsample": self.freq_downsample,
+            "pooling": self.pooling,
+            "interpolation": self.interpolation,
+            "dropout": self.dropout,
+            "activation": self.activation,
+            "scaler": self.scaler,
+            "naive_level": self.naive_level,
+        }
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "dtype" in config and isinstance(config["dtype"], dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        for name in ("pool_sizes", "freq_downsample", "n_blocks"):
+            if isinstance(config.get(name), list):
+                config[name] = tuple(config[name])
+        return cls(**config)

@@ -1,0 +1,226 @@
+"""Metrics and baselines against values worked out by hand in the comments (not by the formulas)."""
+
+import datetime
+import json
+import math
+
+import numpy as np
+import pytest
+
+from keras_nhits.errors import NHITSInputError
+from keras_nhits.metrics import (
+    forecast_metrics,
+    mae,
+    mape,
+    mase,
+    mase_scale,
+    mse,
+    naive_forecast,
+    r2,
+    rmse,
+    season_length_for,
+    seasonal_naive_forecast,
+    smape,
+)
+
+# Two windows, horizon 2; one target is exactly 0 (for MAPE's mask).
+Y_TRUE = np.array([[1.0, 2.0], [4.0, 0.0]])
+Y_PRED = np.array([[2.0, 2.0], [1.0, 1.0]])
+# |errors| = 1, 0, 3, 1
+
+
+# === Metrics ===
+
+
+def test_mae():
+    # (1 + 0 + 3 + 1) / 4
+    assert mae(Y_TRUE, Y_PRED) == pytest.approx(1.25)
+
+
+def test_mse_and_rmse():
+    # (1 + 0 + 9 + 1) / 4 = 2.75; sqrt(2.75) = 1.658312...
+    assert mse(Y_TRUE, Y_PRED) == pytest.approx(2.75)
+    assert rmse(Y_TRUE, Y_PRED) == pytest.approx(1.6583123951777)
+
+
+def test_mape_masks_zero_targets():
+    # The 0 target is left out: (1/1 + 0/2 + 3/4) / 3 = 0.583333 -> 58.3333 %
+    assert mape(Y_TRUE, Y_PRED) == pytest.approx(58.333333333)
+
+
+def test_mape_all_zero_targets_is_nan():
+    assert math.isnan(mape([[0.0, 0.0]], [[1.0, 2.0]]))
+
+
+def test_smape():
+    # 2·1/(1+2) = 0.666667, 0, 2·3/(4+1) = 1.2, 2·1/(0+1) = 2 -> mean 0.966667 -> 96.6667 %
+    assert smape(Y_TRUE, Y_PRED) == pytest.approx(96.666666667)
+
+
+def test_smape_counts_zero_over_zero_as_zero():
+    # Terms 0 (0/0) and 2·1/(2+1) = 0.666667 -> mean 0.333333 -> 33.3333 %
+    assert smape([[0.0, 2.0]], [[0.0, 1.0]]) == pytest.approx(33.333333333)
+
+
+def test_r2():
+    # mean 1.75; SST = 0.5625 + 0.0625 + 5.0625 + 3.0625 = 8.75; SSE = 11 -> 1 - 11/8.75
+    assert r2(Y_TRUE, Y_PRED) == pytest.approx(-0.257142857)
+
+
+def test_r2_constant_target_is_nan():
+    assert math.isnan(r2([[3.0, 3.0], [3.0, 3.0]], [[3.0, 2.0], [1.0, 3.0]]))
+
+
+def test_mase():
+    # MAE 1.25 / scale 0.5
+    assert mase(Y_TRUE, Y_PRED, 0.5) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("scale", [0.0, math.nan, math.inf, -1.0])
+def test_mase_without_a_usable_scale_is_nan(scale):
+    assert math.isnan(mase(Y_TRUE, Y_PRED, scale))
+
+
+def test_perfect_forecast():
+    y = np.array([[1.0, -2.0, 0.0], [4.0, 5.0, 0.0]])
+    assert mae(y, y) == 0.0
+    assert mse(y, y) == 0.0
+    assert rmse(y, y) == 0.0
+    assert mape(y, y) == 0.0
+    assert smape(y, y) == 0.0
+    assert mase(y, y, 2.0) == 0.0
+    assert r2(y, y) == 1.0
+
+
+def test_shape_mismatch_is_an_input_error():
+    with pytest.raises(NHITSInputError, match=r"same shape.*\(2, 2\).*\(2, 3\)"):
+        mae(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_metrics_compute_in_float64():
+    # In float32, 1e8 + 1 rounds to 1e8 and the error vanishes.
+    y_true = np.array([[1e8 + 1]], dtype=np.float64)
+    y_pred = np.array([[1e8]], dtype=np.float32)
+    assert mae(y_true, y_pred) == 1.0
+
+
+# === MASE scale ===
+
+
+def test_mase_scale_pools_differences_over_series():
+    series = [np.array([1.0, 3.0, 2.0]), np.array([5.0, 5.0, 5.0, 8.0]), np.array([7.0])]
+    # m=1: |2|, |1| and 0, 0, |3| -> 6 / 5 (the one-point series is skipped)
+    assert mase_scale(series) == pytest.approx(1.2)
+    # m=2: |2-1| and |5-5|, |8-5| -> 4 / 3
+    assert mase_scale(series, season_length=2) == pytest.approx(4 / 3)
+    # m=3: only the 4-point series is long enough: |8-5| -> 3
+    assert mase_scale(series, season_length=3) == pytest.approx(3.0)
+
+
+def test_mase_scale_degenerate_cases_are_nan():
+    assert math.isnan(mase_scale([np.array([2.0, 2.0, 2.0])]))  # constant: scale 0
+    assert math.isnan(mase_scale([np.array([1.0, 2.0])], season_length=2))  # too short
+    assert math.isnan(mase_scale([]))
+
+
+def test_mase_scale_rejects_bad_season_length():
+    with pytest.raises(NHITSInputError, match="season_length"):
+        mase_scale([np.arange(5.0)], season_length=0)
+
+
+# === forecast_metrics ===
+
+
+def test_forecast_metrics_keys_types_and_nulls():
+    result = forecast_metrics([[0.0, 0.0]], [[1.0, 1.0]])
+    assert list(result) == ["mae", "mse", "rmse", "mape", "smape", "mase", "r2"]
+    assert result["mae"] == 1.0 and type(result["mae"]) is float
+    # Every target 0 (MAPE), no scale given (MASE), constant target (R²): undefined -> None.
+    assert result["mape"] is None
+    assert result["mase"] is None
+    assert result["r2"] is None
+    assert result["smape"] == pytest.approx(200.0)
+    assert json.loads(json.dumps(result, allow_nan=False))["r2"] is None
+
+
+def test_forecast_metrics_values():
+    result = forecast_metrics(Y_TRUE, Y_PRED, mase_scale=0.5)
+    assert result["mae"] == pytest.approx(1.25)
+    assert result["mase"] == pytest.approx(2.5)
+    assert result["r2"] == pytest.approx(-0.257142857)
+
+
+# === Baselines ===
+
+X = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [10.0, 20.0, 30.0, 40.0, 50.0]])
+
+
+def test_naive_forecast():
+    np.testing.assert_array_equal(naive_forecast(X, 3), [[5, 5, 5], [50, 50, 50]])
+
+
+def test_seasonal_naive_forecast_repeats_the_last_season():
+    np.testing.assert_array_equal(
+        seasonal_naive_forecast(X, 5, season_length=2),
+        [[4, 5, 4, 5, 4], [40, 50, 40, 50, 40]],
+    )
+    np.testing.assert_array_equal(
+        seasonal_naive_forecast(X, 2, season_length=5), [[1, 2], [10, 20]]
+    )
+    np.testing.assert_array_equal(
+        seasonal_naive_forecast(X, 3, season_length=1), naive_forecast(X, 3)
+    )
+
+
+def test_seasonal_naive_season_longer_than_input_is_an_input_error():
+    with pytest.raises(NHITSInputError, match=r"season_length \(6\).*input_size 5"):
+        seasonal_naive_forecast(X, 2, season_length=6)
+
+
+def test_baselines_reject_bad_shapes():
+    with pytest.raises(NHITSInputError, match="input_size"):
+        naive_forecast(np.arange(5.0), 2)
+    with pytest.raises(NHITSInputError, match="horizon"):
+        naive_forecast(X, 0)
+
+
+# === Season length ===
+
+
+@pytest.mark.parametrize(
+    "freq, expected",
+    [
+        (np.timedelta64(1, "h"), 24),
+        (np.timedelta64(60, "m"), 24),
+        (np.timedelta64(15, "m"), 96),
+        (np.timedelta64(30, "m"), 48),
+        (np.timedelta64(1, "m"), 1440),
+        (np.timedelta64(6, "h"), 4),
+        (np.timedelta64(7, "m"), 0),  # does not divide a day
+        (np.timedelta64(30, "s"), 0),
+        (np.timedelta64(1, "D"), 7),
+        (np.timedelta64(7, "D"), 52),
+        (np.timedelta64(1, "W"), 52),
+        (np.timedelta64(28, "D"), 12),
+        (np.timedelta64(31, "D"), 12),
+        (np.timedelta64(1, "M"), 12),
+        (np.timedelta64(91, "D"), 4),
+        (np.timedelta64(3, "M"), 4),
+        (np.timedelta64(365, "D"), 0),
+        (np.timedelta64(1, "Y"), 0),
+        (np.timedelta64("NaT"), 0),
+        (None, 0),
+        (1, 0),
+    ],
+)
+def test_season_length_for(freq, expected):
+    assert season_length_for(freq) == expected
+
+
+def test_season_length_for_datetime_timedelta():
+    assert season_length_for(datetime.timedelta(hours=1)) == 24
+
+
+def test_season_length_for_rejects_other_types():
+    with pytest.raises(NHITSInputError, match="freq"):
+        season_length_for("hourly")
