@@ -1,0 +1,167 @@
+"""Checks and repairs of one series: time order, duplicates, gaps, missing values, float32 range.
+
+Every repair is tallied in the load's `Report`; everything that cannot be repaired (a duplicate
+timestamp, a missing value with `fill="error"`, a value beyond float32) raises `NHITSInputError`
+naming the series and the first offending timestamp.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from keras_nhits.data.timeindex import infer_step, time_label
+from keras_nhits.errors import NHITSInputError
+
+# float32 tops out at 3.4e38; anything above this would become inf when stored.
+FLOAT32_LIMIT = 3e38
+# Filling gaps may at most multiply a series' length by this (a mistyped year would otherwise
+# ask for millions of inserted steps).
+MAX_GAP_GROWTH = 10
+
+
+@dataclass
+class CleanSeries:
+    """One checked series: float32 values, first tick, step, and its ticks if not regular."""
+
+    values: np.ndarray
+    start: int
+    freq: object
+    ticks: np.ndarray | None
+
+
+def clean_series(series_id, ticks, y, *, unit, fill, gaps, report):
+    """Checks and repairs one series (see the module docstring); returns a `CleanSeries`.
+
+    Args:
+        series_id: the series' name for messages.
+        ticks: int64 times (see `timeindex`), or None to take the rows in order.
+        y: float64 values, NaN where missing.
+        unit: the ticks' NumPy unit, or None for integer steps.
+        fill: "error" | "ffill" | "interpolate" | "zero".
+        gaps: "warn" | "error" | "fill".
+        report: the load's `Report`.
+    """
+    n = len(y)
+    if ticks is None:
+        ticks = np.arange(n, dtype=np.int64)
+    diffs = np.diff(ticks)
+    out_of_order = int(np.count_nonzero(diffs < 0))
+    if out_of_order:
+        order = np.argsort(ticks, kind="stable")
+        ticks, y = ticks[order], y[order]
+        diffs = np.diff(ticks)
+        report.tally("sorted", series_id, out_of_order)
+    duplicates = np.flatnonzero(diffs == 0)
+    if duplicates.size:
+        raise NHITSInputError(
+            f"series {series_id!r} has duplicate timestamp {time_label(ticks[duplicates[0]], unit)}"
+            f" ({duplicates.size} repeated timestamps in all); keep one row per time (aggregate or"
+            " drop the others)"
+        )
+
+    bad = ~np.isfinite(y)
+    n_bad = int(np.count_nonzero(bad))
+    n_inf = int(np.count_nonzero(np.isinf(y))) if n_bad else 0
+    if n_bad and fill == "error":
+        first = int(np.argmax(bad))
+        kind = "an inf" if np.isinf(y[first]) else "a missing (null/NaN)"
+        raise NHITSInputError(
+            f"series {series_id!r} has {kind} target value at {time_label(ticks[first], unit)} "
+            f"({n_bad} in all); pass fill=ffill, interpolate or zero to repair them"
+        )
+    too_big = np.flatnonzero(np.abs(np.where(bad, 0.0, y)) > FLOAT32_LIMIT)
+    if too_big.size:
+        k = too_big[0]
+        raise NHITSInputError(
+            f"series {series_id!r} has values beyond the float32 range (|x| > 3e38), e.g. "
+            f"{y[k]:.3g} at {time_label(ticks[k], unit)}; rescale the target column (e.g. "
+            "divide it by 1e6)"
+        )
+
+    step = infer_step(ticks, unit)
+    regular = step.regular
+    if not regular:
+        ticks, y, regular = _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report)
+
+    inserted = len(y) - n
+    if n_bad or inserted:
+        # Inserted steps (gaps=fill) are interpolated when missing values are otherwise errors.
+        mode = "interpolate" if fill == "error" else fill
+        y, leading = fill_missing(np.where(np.isfinite(y), y, np.nan), mode)
+        report.tally("filled", series_id, n_bad)
+        report.tally("inf", series_id, n_inf)
+        report.tally("leading", series_id, leading)
+        if np.isnan(y).any():
+            raise NHITSInputError(
+                f"series {series_id!r} has no valid target value to fill from; drop the series "
+                "or fix its values"
+            )
+    return CleanSeries(
+        values=y.astype(np.float32),
+        start=int(ticks[0]),
+        freq=step.freq,
+        ticks=None if regular else ticks,
+    )
+
+
+def _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report):
+    """Applies `gaps` to a series whose timestamps skip steps; returns (ticks, y, regular)."""
+    irregular = step.off_grid is not None
+    if irregular:
+        where = (
+            f"timestamp {time_label(ticks[step.off_grid], unit)} is off the grid of its most "
+            f"common step {step.freq}"
+        )
+        fixes = "gaps=warn keeps the timestamps as a sequence"
+    else:
+        k = int(np.argmax(np.diff(step.positions) != 1))
+        where = (
+            f"gap after {time_label(ticks[k], unit)} (next timestamp "
+            f"{time_label(ticks[k + 1], unit)}, step {step.freq})"
+        )
+        fixes = (
+            "gaps=fill inserts the missing steps, gaps=warn keeps the observations as a sequence"
+        )
+    if gaps == "error" or (gaps == "fill" and irregular):
+        raise NHITSInputError(f"series {series_id!r}: {where}; {fixes}")
+    if gaps == "warn":
+        if irregular:
+            report.tally("irregular", series_id, step.n_off_grid)
+        else:
+            report.tally("gaps", series_id, int(np.count_nonzero(np.diff(step.positions) != 1)))
+        return ticks, y, False
+    length = int(step.positions[-1]) + 1
+    if length > MAX_GAP_GROWTH * len(y):
+        raise NHITSInputError(
+            f"series {series_id!r}: filling its gaps would make {length} steps out of {len(y)} "
+            f"(from {time_label(ticks[0], unit)} to {time_label(ticks[-1], unit)} at step "
+            f"{step.freq}); check the timestamps or use gaps=warn"
+        )
+    filled = np.full(length, np.nan)
+    filled[step.positions] = y
+    report.tally("gap_steps", series_id, length - len(y))
+    return ticks[:1], filled, True
+
+
+def fill_missing(y, mode):
+    """Fills the NaNs of `y` by `mode`; returns (filled, number of leading NaNs).
+
+    Leading NaNs have no earlier value: "ffill" and "interpolate" give them the first valid value
+    (a backfill), "zero" gives 0. Interpolation is linear in the position along the series.
+    """
+    bad = np.isnan(y)
+    valid = np.flatnonzero(~bad)
+    if valid.size == 0:
+        return y, 0
+    leading = int(valid[0])
+    if mode == "zero":
+        return np.where(bad, 0.0, y), 0
+    if mode == "interpolate":
+        y = y.copy()
+        y[bad] = np.interp(np.flatnonzero(bad), valid, y[valid])
+        return y, leading
+    # ffill: the index of the last valid value at or before each position.
+    last_valid = np.where(bad, 0, np.arange(len(y)))
+    np.maximum.accumulate(last_valid, out=last_valid)
+    last_valid[:leading] = leading
+    return y[last_valid], leading

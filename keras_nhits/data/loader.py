@@ -1,0 +1,276 @@
+"""`load_series`: any supported source -> checked, repaired `SeriesSet`.
+
+Long format is read in slices of rows (`chunk_rows`), a series at a time: each slice holds only
+the id, time and target columns (the targets cast to float64 for the checks), each finished
+series is checked by `clean_series` and written straight into one preallocated float32 array.
+Memory therefore stays near the size of the float32 values however long the file is (the
+`benchmarks/data_pipeline.py` figures). Rows of one id must be contiguous for that; when they
+are interleaved (say, sorted by time first) the rows are regrouped in memory and it is reported.
+"""
+
+import numpy as np
+import polars as pl
+
+from keras_nhits.config import FILL_MODES, GAP_MODES
+from keras_nhits.data.cleaning import clean_series
+from keras_nhits.data.columns import resolve_columns
+from keras_nhits.data.report import Report
+from keras_nhits.data.series_set import SeriesSet
+from keras_nhits.data.sources import open_source, polars_errors
+from keras_nhits.data.timeindex import check_parsed, time_expression
+from keras_nhits.errors import NHITSInputError
+
+# Rows per slice of a long-format source: small enough to keep the slice's float64 and int64
+# copies far below the float32 values, large enough that Polars' per-query cost is negligible.
+CHUNK_ROWS = 50_000
+
+_SUMMARIES = (
+    (
+        "sorted",
+        "sorted {n_series} series by time (rows were out of order; out-of-order steps: {examples})",
+    ),
+    (
+        "filled",
+        "fill={fill}: filled {total} missing or non-finite target values in {n_series} "
+        "series: {examples}",
+    ),
+    ("inf", "{total} of the filled values were inf or -inf: {examples}"),
+    (
+        "leading",
+        "{total} leading missing values had no earlier value and took the next valid "
+        "one (backfill): {examples}",
+    ),
+    (
+        "gaps",
+        "gaps=warn: {total} gaps in the time index of {n_series} series, kept as a "
+        "sequence of observations (right for trading-day data; gaps=fill inserts the missing "
+        "steps): {examples}",
+    ),
+    (
+        "irregular",
+        "gaps=warn: {total} timestamps off the most common step in {n_series} "
+        "series, kept as a sequence of observations: {examples}",
+    ),
+    (
+        "gap_steps",
+        "gaps=fill: inserted {total} missing time steps in {n_series} series, "
+        "filled by {gap_fill}: {examples}",
+    ),
+)
+
+
+class _Interleaved(Exception):
+    """Raised internally when an id's rows are not contiguous."""
+
+
+def load_series(
+    source, *, target="", time_col="", id_col="", fill="error", gaps="warn", chunk_rows=CHUNK_ROWS
+):
+    """Reads, checks and repairs every series of `source` into a `SeriesSet`.
+
+    Args:
+        source: a CSV (also `.csv.gz`) or Parquet path, a folder or glob of such files, a Polars
+            DataFrame/LazyFrame, a pandas DataFrame or a NumPy array (1-D: one series; 2-D:
+            `[time, series]`).
+        target: target column(s), comma-separated (`"close"` or `"a,b,c"`). Default `""`:
+            `y` if present, else every numeric column that is neither time nor id.
+        time_col: time column; default `""`: the first of ds, date, time, timestamp, datetime
+            present (any case), else none and the rows are taken in order.
+        id_col: series id column (long format); default `""`: `unique_id` if present, else the
+            table is wide and each target column is one series.
+        fill: missing, NaN or inf target values: `"error"` (default) raises naming the series
+            and the first bad time; `"ffill"`, `"interpolate"` or `"zero"` repair and report.
+        gaps: missing time steps: `"warn"` (default) reports them and keeps the observations as
+            a sequence; `"error"` raises at the first gap; `"fill"` inserts the missing steps
+            and fills them by `fill` (interpolation when `fill="error"`).
+        chunk_rows: rows read per slice of a long-format source.
+
+    Returns:
+        A `SeriesSet`; its `report` lists every repair and notice, one line each.
+
+    Example:
+        >>> import numpy as np
+        >>> series = load_series(np.arange(10.0))
+        >>> series.ids, series.lengths.tolist()
+        (['y'], [10])
+    """
+    if fill not in FILL_MODES:
+        raise NHITSInputError(f"fill must be one of {', '.join(FILL_MODES)}; received {fill!r}")
+    if gaps not in GAP_MODES:
+        raise NHITSInputError(f"gaps must be one of {', '.join(GAP_MODES)}; received {gaps!r}")
+    src = open_source(source)
+    with polars_errors(src.name):
+        schema = src.frame.collect_schema()
+        n_rows = src.frame.select(pl.len()).collect().item()
+    if n_rows == 0:
+        raise NHITSInputError(f"{src.name} has no rows")
+    cols = resolve_columns(schema, target=target, time_col=time_col, id_col=id_col, name=src.name)
+    time_expr, unit = (None, None)
+    if cols.time is not None:
+        time_expr, unit = time_expression(cols.time, schema[cols.time])
+    reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name)
+    with polars_errors(src.name):
+        if not cols.long:
+            reader.read_wide(src.frame, n_rows)
+        else:
+            try:
+                reader.read_long(src.frame, n_rows, max(int(chunk_rows), 1))
+            except _Interleaved:
+                reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name)
+                reader.report.add(
+                    f"rows of different series were interleaved; regrouped them by {cols.id!r} "
+                    "(series keep the order of their first row)"
+                )
+                reader.read_long(_regrouped(src.frame, cols.id), n_rows, n_rows)
+    return reader.finish()
+
+
+def _regrouped(frame, id_col):
+    row = "__nhits_row"
+    first_row = pl.col(row).min().over(id_col)
+    return frame.with_row_index(row).sort([first_row, row]).drop(row).collect().lazy()
+
+
+class _Reader:
+    """Reads series from slices of a frame, cleans them and packs them into one array."""
+
+    def __init__(self, cols, time_expr, unit, schema, fill, gaps, name):
+        self.cols, self.unit, self.fill, self.gaps, self.name = cols, unit, fill, gaps, name
+        self.report = Report()
+        self.exprs = [
+            pl.col(t).cast(pl.Float64).alias(f"__y{j}") for j, t in enumerate(cols.targets)
+        ]
+        self.raw_time = None
+        if time_expr is not None:
+            self.exprs.append(time_expr.alias("__t"))
+            if schema[cols.time] == pl.String:
+                self.raw_time = "__raw"
+                self.exprs.append(pl.col(cols.time).alias("__raw"))
+            dtype = schema[cols.time]
+            if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+                self.report.add(
+                    f"time column {cols.time!r}: converted from {dtype.time_zone} to UTC"
+                )
+        self.values = np.empty(0, np.float32)
+        self.size = 0
+        self.offsets, self.ids, self.starts, self.freqs, self.explicit = [0], [], [], [], {}
+
+    # === Reading ===
+
+    def read_wide(self, frame, n_rows):
+        self._reserve(n_rows * len(self.cols.targets))
+        table = frame.select(self.exprs).collect()
+        ticks = self._ticks(table, series=None)
+        for j, column in enumerate(self.cols.targets):
+            self._add(column, ticks, table[f"__y{j}"].to_numpy())
+
+    def read_long(self, frame, n_rows, chunk_rows):
+        self._reserve(n_rows * len(self.cols.targets))
+        if self.raw_time is not None:
+            # Polars infers a date format per query: parse string times in one piece so that a
+            # second format anywhere in the column is caught.
+            chunk_rows = n_rows
+        exprs = [pl.col(self.cols.id).alias("__id"), *self.exprs]
+        done, pending_id, pending = set(), None, []
+        for begin in range(0, n_rows, chunk_rows):
+            chunk = frame.slice(begin, chunk_rows).select(exprs).collect()
+            ids = chunk["__id"]
+            if ids.null_count():
+                row = begin + int(ids.is_null().arg_max())
+                raise NHITSInputError(
+                    f"id column {self.cols.id!r} is empty at row {row}; every row needs a series id"
+                )
+            run_starts = np.flatnonzero((ids != ids.shift(1)).fill_null(True).to_numpy())
+            bounds = [*run_starts.tolist(), chunk.height]
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                run_id = ids[a]
+                if pending and run_id == pending_id:
+                    pending.append(chunk.slice(a, b - a))
+                    continue
+                if pending:
+                    self._add_long(pending_id, pending)
+                    done.add(pending_id)
+                if run_id in done:
+                    raise _Interleaved()
+                pending_id, pending = run_id, [chunk.slice(a, b - a)]
+        self._add_long(pending_id, pending)
+
+    def _add_long(self, series_id, pieces):
+        table = pieces[0] if len(pieces) == 1 else pl.concat(pieces)
+        ticks = self._ticks(table, series=series_id)
+        for j, column in enumerate(self.cols.targets):
+            name = str(series_id) if len(self.cols.targets) == 1 else f"{series_id}/{column}"
+            self._add(name, ticks, table[f"__y{j}"].to_numpy())
+
+    def _ticks(self, table, series):
+        if "__t" not in table.columns:
+            return None
+        if self.raw_time is not None:
+            check_parsed(self.cols.time, table[self.raw_time], table["__t"])
+        ticks = table["__t"]
+        if ticks.null_count():
+            where = f" in series {series!r}" if series is not None else ""
+            raise NHITSInputError(
+                f"time column {self.cols.time!r} has {ticks.null_count()} empty values{where} "
+                f"(first at row {int(ticks.is_null().arg_max())} of it); drop or fill those rows"
+            )
+        return ticks.to_numpy()
+
+    # === Packing ===
+
+    def _reserve(self, capacity):
+        self.values = np.empty(capacity, np.float32)
+
+    def _add(self, series_id, ticks, y):
+        clean = clean_series(
+            series_id,
+            ticks,
+            y,
+            unit=self.unit if ticks is not None else None,
+            fill=self.fill,
+            gaps=self.gaps,
+            report=self.report,
+        )
+        n = len(clean.values)
+        if self.size + n > len(self.values):
+            # Only gaps=fill makes series longer than their rows; grow geometrically.
+            grown = np.empty(max(self.size + n, len(self.values) * 5 // 4), np.float32)
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        self.values[self.size : self.size + n] = clean.values
+        self.size += n
+        if clean.ticks is not None:
+            self.explicit[len(self.ids)] = clean.ticks
+        self.offsets.append(self.size)
+        self.ids.append(str(series_id))
+        self.starts.append(clean.start)
+        self.freqs.append(clean.freq)
+
+    def finish(self):
+        values = self.values[: self.size]
+        if len(self.values) > self.size * 1.1:
+            values = values.copy()
+        gap_fill = "interpolation" if self.fill == "error" else self.fill
+        for kind, template in _SUMMARIES:
+            self.report.summarise(
+                kind, template.replace("{fill}", self.fill).replace("{gap_fill}", gap_fill)
+            )
+        cols = self.cols
+        layout = f"long format by {cols.id!r}" if cols.long else "wide format"
+        time = f"time column {cols.time!r}" if cols.time else "no time column (row order)"
+        self.report.lines.insert(
+            0,
+            f"loaded {len(self.ids)} series ({self.size} steps) from {self.name}: {layout}, "
+            f"{time}, target {', '.join(cols.targets)}",
+        )
+        return SeriesSet(
+            values,
+            self.offsets,
+            self.ids,
+            self.starts,
+            self.freqs,
+            unit=self.unit,
+            explicit_ticks=self.explicit,
+            report=self.report.lines,
+            columns={"time": cols.time, "id": cols.id, "targets": list(cols.targets)},
+        )

@@ -1,0 +1,129 @@
+"""`make_dataset`: window starts -> a `tf.data.Dataset` of `(x, y)` batches for `model.fit`.
+
+The flat values live in the pipeline as one tensor. Each epoch shuffles (or samples) the index
+array of window starts, batches it, and cuts every batch with one vectorised `tf.gather` of
+`start[:, None] + range(input_size + horizon)`, so no window exists before its batch is made.
+Keras 3 takes a `tf.data.Dataset` on the TensorFlow, JAX and PyTorch backends alike.
+
+Shuffling is seeded and reshuffles on every pass over the dataset (every epoch), reproducibly:
+each pass draws its permutation key from `tf.data.Dataset.random(seed)` with
+`rerandomize_each_iteration=True`, so two pipelines built with the same seed yield the same
+batches epoch after epoch, and different seeds different ones.
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from keras_nhits.data.series_set import SeriesSet
+from keras_nhits.errors import NHITSInputError
+
+
+def make_dataset(
+    series,
+    starts,
+    *,
+    input_size,
+    horizon,
+    batch_size=256,
+    shuffle=False,
+    seed=42,
+    windows_per_epoch=0,
+):
+    """A dataset of `(x [B, input_size], y [B, horizon])` float32 batches.
+
+    Args:
+        series: a `SeriesSet` (or its flat float32 `values`); use `Splits.series`, which is
+            scaled when a series scaler was fitted.
+        starts: window starts into the flat values (`Splits.train`, `.val`, `.test`).
+        input_size, horizon: the window shape the starts were computed for.
+        batch_size: windows per batch (the last batch may be smaller).
+        shuffle: shuffle the windows, with a new order every epoch (seeded).
+        seed: seed of the shuffling and sampling.
+        windows_per_epoch: 0 = every window once per epoch; otherwise that many windows per
+            epoch, a fresh random subset each epoch (drawn with replacement when it exceeds the
+            number of windows).
+
+    Returns:
+        A `tf.data.Dataset` of known cardinality `ceil(windows / batch_size)`, prefetched.
+
+    Example:
+        >>> import numpy as np
+        >>> from keras_nhits.data import load_series, prepare_splits
+        >>> splits = prepare_splits(load_series(np.arange(100.0)), input_size=8, horizon=4)
+        >>> x, y = next(iter(make_dataset(splits.series, splits.train, input_size=8, horizon=4)))
+        >>> x.shape, y.shape
+        (TensorShape([56, 8]), TensorShape([56, 4]))
+    """
+    values = series.values if isinstance(series, SeriesSet) else np.asarray(series, np.float32)
+    starts = np.asarray(starts)
+    for name, value, low in (
+        ("input_size", input_size, 1),
+        ("horizon", horizon, 1),
+        ("batch_size", batch_size, 1),
+        ("windows_per_epoch", windows_per_epoch, 0),
+        ("seed", seed, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise NHITSInputError(f"{name} must be an integer >= {low}; received {value!r}")
+    if starts.ndim != 1 or starts.size == 0:
+        raise NHITSInputError(
+            "there are no windows to make a dataset from; check the split report (series too "
+            "short for input_size + horizon?)"
+        )
+    if not np.issubdtype(starts.dtype, np.integer):
+        raise NHITSInputError(f"window starts must be integers; received {starts.dtype}")
+    span = input_size + horizon
+    if starts.min() < 0 or starts.max() + span > len(values):
+        raise NHITSInputError(
+            f"window starts run past the data for input_size={input_size}, horizon={horizon}; "
+            "were they computed for another window shape?"
+        )
+
+    n = starts.size
+    per_epoch = windows_per_epoch or n
+    n_batches = math.ceil(per_epoch / batch_size)
+    index_dtype = tf.int32 if starts.dtype == np.int32 else tf.int64
+    values_t = tf.constant(values, dtype=tf.float32)
+    starts_t = tf.constant(starts, dtype=index_dtype)
+    window = tf.range(span, dtype=index_dtype)
+
+    def cut(batch_starts):
+        # [B] -> [B, input_size + horizon] in one gather, then split into inputs and targets.
+        windows = tf.gather(values_t, batch_starts[:, None] + window)
+        return windows[:, :input_size], windows[:, input_size:]
+
+    if not shuffle and not windows_per_epoch:
+        batches = tf.data.Dataset.from_tensor_slices(starts_t).batch(batch_size)
+    else:
+        batches = _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle)
+    batches = batches.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle):
+    """Batches of starts in a fresh seeded order (or sample) on every pass over the dataset."""
+    seed_t = tf.constant(seed, tf.int64)
+    # Positions in the index array; int32 halves the epoch's permutation when it fits.
+    dtype = tf.int32 if n < 2**31 - 1 else tf.int64
+
+    def epoch(draw):
+        key = tf.stack([draw, seed_t])
+        if per_epoch > n:
+            picked = tf.random.stateless_uniform(
+                [per_epoch], seed=key, minval=0, maxval=n, dtype=dtype
+            )
+        else:
+            picked = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)
+            picked = picked[:per_epoch]
+            if not shuffle:
+                # A random subset, visited in data order.
+                picked = tf.sort(picked)
+        return tf.data.Dataset.range(n_batches).map(
+            lambda b: tf.gather(starts_t, picked[b * batch_size : (b + 1) * batch_size])
+        )
+
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+    return draws.flat_map(epoch)

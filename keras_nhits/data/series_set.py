@@ -1,0 +1,147 @@
+"""`SeriesSet`: every series of a dataset, stored once in one contiguous float32 array."""
+
+import numpy as np
+
+from keras_nhits.data.timeindex import as_time, is_calendar, regular_times
+from keras_nhits.errors import NHITSInputError
+
+
+class SeriesSet:
+    """All series of a dataset in one flat float32 array, with their ids, times and steps.
+
+    Series `i` is `values[offsets[i]:offsets[i + 1]]`. A training window is then just an index
+    into `values` (see `splits`), so memory grows with the data, never with the number of
+    windows times their length.
+
+    Times are kept compactly: a regular series (every step present) stores only its first tick
+    and step; only series with gaps kept as a sequence (`gaps="warn"`) store every tick. For
+    10 M hourly rows this saves 80 MB of timestamps, twice the size of the values themselves.
+    `times(i)` rebuilds the full array of one series on demand.
+
+    Args:
+        values: float32 `[total_steps]`, the series one after the other.
+        offsets: int64 `[n_series + 1]`, start of each series in `values` (last = total).
+        ids: series names (str), one per series.
+        starts: int64 `[n_series]`, first tick of each series (see `unit`).
+        freqs: per series, its step: `np.timedelta64` (`"M"` = calendar months), an int for
+            integer steps, or None for a single observation.
+        unit: NumPy datetime unit of the ticks (`"us"`, `"ns"`, `"D"` ...), or None when times
+            are integer steps (an integer time column, or the row order).
+        explicit_ticks: `{series index: int64 ticks}` for the series that are not regular.
+        report: the repairs and notices of the load, one line each.
+        columns: `{"time": ..., "id": ..., "targets": [...]}`, the source columns.
+    """
+
+    def __init__(
+        self,
+        values,
+        offsets,
+        ids,
+        starts,
+        freqs,
+        unit=None,
+        explicit_ticks=None,
+        report=(),
+        columns=None,
+    ):
+        self.values = np.ascontiguousarray(values, dtype=np.float32)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.ids = [str(i) for i in ids]
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.freqs = list(freqs)
+        self.unit = unit
+        self.explicit_ticks = dict(explicit_ticks or {})
+        self.report = list(report)
+        self.columns = dict(columns or {})
+        n = len(self.ids)
+        if len(self.offsets) != n + 1 or len(self.starts) != n or len(self.freqs) != n:
+            raise ValueError(
+                f"SeriesSet needs n_series + 1 offsets and n_series starts/freqs for {n} ids; "
+                f"received {len(self.offsets)}, {len(self.starts)}, {len(self.freqs)}"
+            )
+        if self.offsets[0] != 0 or self.offsets[-1] != len(self.values):
+            raise ValueError("SeriesSet offsets must run from 0 to len(values)")
+
+    @property
+    def n_series(self):
+        return len(self.ids)
+
+    @property
+    def lengths(self):
+        """int64 `[n_series]`: the number of steps of each series."""
+        return np.diff(self.offsets)
+
+    def index(self, series_id):
+        """The position of the series named `series_id`."""
+        try:
+            return self.ids.index(str(series_id))
+        except ValueError:
+            shown = ", ".join(self.ids[:5]) + (" ..." if self.n_series > 5 else "")
+            raise NHITSInputError(f"no series {series_id!r}; series are: {shown}") from None
+
+    def series_values(self, i):
+        """The float32 values of series `i` (a view, not a copy)."""
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    def times(self, i):
+        """The timestamps of series `i`: datetime64 in `unit`, or int64 steps."""
+        ticks = self.explicit_ticks.get(i)
+        if ticks is not None:
+            return ticks.astype(f"datetime64[{self.unit}]") if self.unit else ticks.copy()
+        n = int(self.offsets[i + 1] - self.offsets[i])
+        return regular_times(as_time(self.starts[i], self.unit), self.freqs[i], n)
+
+    def time_at(self, i, positions):
+        """The timestamps of series `i` at step `positions` (an int array), without building
+        the whole time array of a regular series."""
+        positions = np.asarray(positions, dtype=np.int64)
+        freq = self.freqs[i]
+        if i in self.explicit_ticks or freq is None or is_calendar(freq):
+            return self.times(i)[positions]
+        return as_time(self.starts[i], self.unit) + positions * freq
+
+    def last_time(self, i):
+        """The last timestamp of series `i`."""
+        n = int(self.offsets[i + 1] - self.offsets[i])
+        return self.time_at(i, [n - 1])[0]
+
+    def head(self, n):
+        """A new SeriesSet with the first `n` steps of each series (e.g. the ETTh protocol's
+        first 14,400 rows); series shorter than `n` are kept whole."""
+        lengths = np.minimum(self.lengths, int(n))
+        pieces = [self.values[o : o + k] for o, k in zip(self.offsets[:-1], lengths)]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        explicit = {i: t[: lengths[i]] for i, t in self.explicit_ticks.items()}
+        report = self.report + [f"kept the first {int(n)} steps of each series"]
+        return SeriesSet(
+            np.concatenate(pieces) if pieces else self.values[:0],
+            offsets,
+            self.ids,
+            self.starts,
+            self.freqs,
+            self.unit,
+            explicit,
+            report,
+            self.columns,
+        )
+
+    def with_values(self, values, note=None):
+        """A SeriesSet sharing everything but `values` (same layout), e.g. scaled values."""
+        report = self.report + ([note] if note else [])
+        return SeriesSet(
+            values,
+            self.offsets,
+            self.ids,
+            self.starts,
+            self.freqs,
+            self.unit,
+            self.explicit_ticks,
+            report,
+            self.columns,
+        )
+
+    def __repr__(self):
+        return (
+            f"SeriesSet(n_series={self.n_series}, total_steps={len(self.values)}, "
+            f"unit={self.unit!r})"
+        )

@@ -1,0 +1,232 @@
+"""Chronological train/val/test splits of every series and their window index arrays.
+
+Each series is split on its own: the first `n_train` steps train, the next `n_val` validate,
+the last `n_test` test. A window is `input_size` inputs followed by `horizon` targets and is
+stored as one integer: its start in the flat `SeriesSet.values` (one gather cuts it).
+
+* train windows lie wholly inside the training part (starts every `stride` steps);
+* val windows have every target inside the validation part; their inputs may reach back into
+  training;
+* test windows have every target inside the test part; inputs may reach back.
+
+So no validation or test target is ever a training target. Val and test use every start
+(stride 1): a part of `m` steps gives `m - horizon + 1` windows when the input fits.
+
+Sizes (the long-horizon benchmark convention, e.g. Autoformer/N-HiTS): a split value >= 1 is a
+count of steps, below 1 a fraction of the series' length `n`. `n_test = floor(test * n)`; with
+both fractions `n_train = floor((1 - val - test) * n)` and `n_val = n - n_train - n_test` (so
+7,588 rows give 5,311/760/1,517 and 966 give 676/97/193 with val 0.1, test 0.2); otherwise
+`n_val = floor(val * n)` (or the count; 0 when val is 0) and training takes the rest.
+Products are rounded to 9 decimals before the floor, so 0.7 * 70 is 49, not 48.999... The ETTh
+protocol (8,640/2,880/2,880 of the first 14,400 rows) is `prepare_splits(series.head(14400),
+val_split=2880, test_split=2880, ...)`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from keras_nhits.config import SERIES_SCALERS
+from keras_nhits.data.report import name_examples
+from keras_nhits.data.scaling import SeriesScaler
+from keras_nhits.data.series_set import SeriesSet
+from keras_nhits.errors import NHITSInputError
+
+
+@dataclass
+class Splits:
+    """The windows of each split, as start indices into `series.values`.
+
+    Attributes:
+        series: the `SeriesSet` the windows index (scaled when a series scaler was fitted).
+        train, val, test: int arrays of window starts (int32 below 2**31 values, else int64).
+        sizes: int64 `[n_series, 3]`, n_train / n_val / n_test of each series.
+        input_size, horizon: the window shape.
+        scaler: the fitted `SeriesScaler` (method "none" when not scaling).
+        skipped: ids of the series too short to train on (no windows in any split).
+        report: one line per notice (skipped series, empty splits, scaling, counts).
+    """
+
+    series: SeriesSet
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    sizes: np.ndarray
+    input_size: int
+    horizon: int
+    scaler: SeriesScaler
+    skipped: list
+    report: list
+
+
+def _check_size(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise NHITSInputError(f"{name} must be a number; received {value!r}")
+    if not value >= 0 or (value >= 1 and float(value) != int(value)):
+        raise NHITSInputError(
+            f"{name} must be a fraction in [0, 1) or a whole count of steps; received {value}"
+        )
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise NHITSInputError(f"{name} must be an integer >= 1; received {value!r}")
+
+
+def _part(value, n):
+    return int(value) if value >= 1 else int(np.floor(round(value * n, 9)))
+
+
+def split_sizes(n, val_split, test_split):
+    """(n_train, n_val, n_test) of a series of `n` steps (see the module docstring)."""
+    n_test = _part(test_split, n)
+    if 0 < val_split < 1 and test_split < 1:
+        n_train = int(np.floor(round(round(1.0 - val_split - test_split, 12) * n, 9)))
+        n_val = n - n_train - n_test
+    else:
+        n_val = _part(val_split, n)
+        n_train = n - n_val - n_test
+    return n_train, n_val, n_test
+
+
+def min_length(input_size, horizon, val_split, test_split):
+    """The shortest series whose training part holds one window (input_size + horizon)."""
+    need = input_size + horizon
+    high = need
+    while split_sizes(high, val_split, test_split)[0] < need:
+        high *= 2
+    low = need
+    while low < high:
+        mid = (low + high) // 2
+        if split_sizes(mid, val_split, test_split)[0] >= need:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def prepare_splits(
+    series_set,
+    *,
+    input_size,
+    horizon,
+    val_split=0.1,
+    test_split=0.2,
+    stride=1,
+    series_scaler="none",
+):
+    """Splits every series, indexes the windows of each split and fits the series scaler.
+
+    Args:
+        series_set: a `SeriesSet` from `load_series`.
+        input_size: input steps of a window.
+        horizon: target steps of a window.
+        val_split: validation part, fraction < 1 or count of steps (default 0.1).
+        test_split: test part, fraction < 1 or count of steps (default 0.2).
+        stride: step between training window starts (default 1); val/test use 1.
+        series_scaler: none | standard | robust | minmax, fitted on each training part.
+
+    Returns:
+        `Splits`. Series whose training part is shorter than `input_size + horizon` are
+        skipped and reported; if none is left, `NHITSInputError` names the length needed.
+
+    Example:
+        >>> import numpy as np
+        >>> from keras_nhits.data import load_series
+        >>> splits = prepare_splits(load_series(np.arange(100.0)), input_size=10, horizon=5)
+        >>> len(splits.train), len(splits.val), len(splits.test)
+        (56, 6, 16)
+    """
+    _check_positive_int("input_size", input_size)
+    _check_positive_int("horizon", horizon)
+    _check_positive_int("stride", stride)
+    _check_size("val_split", val_split)
+    _check_size("test_split", test_split)
+    if val_split < 1 and test_split < 1 and val_split + test_split >= 1:
+        raise NHITSInputError(
+            f"val_split + test_split must leave data for training; received {val_split} + "
+            f"{test_split}"
+        )
+    if series_scaler not in SERIES_SCALERS:
+        raise NHITSInputError(
+            f"series_scaler must be one of {', '.join(SERIES_SCALERS)}; received {series_scaler!r}"
+        )
+    lengths = series_set.lengths
+    sizes = np.array([split_sizes(int(n), val_split, test_split) for n in lengths], np.int64)
+    sizes = sizes.reshape(-1, 3)
+    need = input_size + horizon
+    keep = sizes[:, 0] >= need
+    report = []
+    splits_text = f"val_split={val_split}, test_split={test_split}"
+    if not keep.any():
+        raise NHITSInputError(
+            f"no series is long enough to train on: input_size + horizon = {need} training "
+            f"steps need series of at least "
+            f"{min_length(input_size, horizon, val_split, test_split)} steps with {splits_text}; "
+            f"the longest has {int(lengths.max(initial=0))}; lower input_size or horizon or the "
+            "val/test splits"
+        )
+    skipped = [series_set.ids[i] for i in np.flatnonzero(~keep)]
+    if skipped:
+        short = {series_set.ids[i]: int(lengths[i]) for i in np.flatnonzero(~keep)}
+        report.append(
+            f"skipped {len(skipped)} series too short to train on (a series needs at least "
+            f"{min_length(input_size, horizon, val_split, test_split)} steps for input_size + "
+            f"horizon = {need} training steps with {splits_text}); their lengths: "
+            f"{name_examples(short)}"
+        )
+
+    scaler = SeriesScaler.fit(series_set, sizes[:, 0], series_scaler, report=report)
+    scaled = scaler.apply(series_set)
+
+    starts = _window_starts(series_set, sizes, keep, input_size, horizon, stride)
+    for name, index in zip(("val", "test"), starts[1:]):
+        part = val_split if name == "val" else test_split
+        if part and index.size == 0:
+            report.append(
+                f"the {name} split has no windows: its parts are shorter than horizon={horizon} "
+                f"steps; raise {name}_split or lower horizon"
+            )
+    first = int(np.argmax(keep))
+    report.append(
+        f"windows: {starts[0].size} train / {starts[1].size} val / {starts[2].size} test over "
+        f"{int(keep.sum())} series (series {series_set.ids[first]!r}: "
+        f"{'/'.join(str(int(s)) for s in sizes[first])} train/val/test steps)"
+    )
+    return Splits(
+        series=scaled,
+        train=starts[0],
+        val=starts[1],
+        test=starts[2],
+        sizes=sizes,
+        input_size=input_size,
+        horizon=horizon,
+        scaler=scaler,
+        skipped=skipped,
+        report=report,
+    )
+
+
+def _window_starts(series_set, sizes, keep, input_size, horizon, stride):
+    """(train, val, test) window starts; each split filled series by series, no temporaries
+    the size of all windows beyond the output itself."""
+    dtype = np.int32 if len(series_set.values) < np.iinfo(np.int32).max else np.int64
+    offsets = series_set.offsets[:-1]
+    n_train, n_val, n_test = sizes[:, 0], sizes[:, 1], sizes[:, 2]
+    span = input_size + horizon
+    train_count = np.where(keep, (n_train - span) // stride + 1, 0)
+    plans = [(offsets, train_count, stride)]
+    for begin, length in ((n_train, n_val), (n_train + n_val, n_test)):
+        # Targets start at positions p in [max(begin, input_size), begin + length - horizon].
+        first_target = np.maximum(begin, input_size)
+        count = np.where(keep, np.maximum(begin + length - horizon - first_target + 1, 0), 0)
+        plans.append((offsets + first_target - input_size, count, 1))
+    result = []
+    for firsts, counts, step in plans:
+        out = np.empty(int(counts.sum()), dtype)
+        at = 0
+        for first, count in zip(firsts.tolist(), counts.tolist()):
+            out[at : at + count] = np.arange(first, first + count * step, step)
+            at += count
+        result.append(out)
+    return result

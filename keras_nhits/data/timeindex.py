@@ -1,0 +1,219 @@
+"""Time columns: reading them as int64 ticks, inferring each series' step, continuing timestamps.
+
+A time column may hold datetimes, dates, strings Polars can parse as datetimes, or integer steps;
+with no time column the rows are taken in order (steps 0, 1, 2, ...). Internally every time is an
+int64 tick in one NumPy unit (`"us"`, `"ns"`, `"ms"` or `"D"`; None for integer steps), so the
+checks below are plain integer arithmetic.
+
+The step (frequency) of a series is its most common difference between consecutive timestamps. A
+step of 28-31 days (or a multiple, e.g. quarters and years) on timestamps anchored to the same day
+of the month, or to the month's end, is a calendar step `np.timedelta64(k, "M")`, so monthly data
+is regular and its future timestamps land on month boundaries.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from keras_nhits.errors import NHITSInputError
+
+# Coarsest first: a step is written in the coarsest unit that holds it exactly (1 h, not 3.6e9 us).
+STEP_UNITS = ("D", "h", "m", "s", "ms", "us", "ns")
+
+
+def time_expression(column, dtype):
+    """Returns (expression giving int64 ticks, unit) for a time column of `dtype`."""
+    col = pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            col = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return col.to_physical().cast(pl.Int64), dtype.time_unit
+    if dtype == pl.Date:
+        return col.to_physical().cast(pl.Int64), "D"
+    if dtype.is_integer():
+        return col.cast(pl.Int64), None
+    if dtype == pl.String:
+        # time_zone="UTC": strings with an offset are converted, naive ones taken as UTC.
+        parsed = col.str.to_datetime(strict=False, time_unit="us", time_zone="UTC")
+        return parsed.dt.replace_time_zone(None).to_physical(), "us"
+    raise NHITSInputError(
+        f"time column {column!r} must hold datetimes, dates, date strings or integer steps; "
+        f"received {dtype}; pass time_col='' to use the row order"
+    )
+
+
+def check_parsed(column, raw, ticks):
+    """Raises if a string time column has values that did not parse (e.g. a second format)."""
+    if raw.dtype != pl.String:
+        return
+    failed = ticks.is_null() & raw.is_not_null()
+    if failed.any():
+        example = raw.filter(failed)[0]
+        first = raw.drop_nulls()[0]
+        problem = (
+            "values that are not dates Polars can read"
+            if example == first
+            else f"values that are not dates in the format of its first value {first!r}"
+        )
+        raise NHITSInputError(
+            f"time column {column!r} has {problem}, e.g. {example!r}; write every time in one "
+            "format (ISO 8601: 2020-01-31 13:00:00)"
+        )
+
+
+def time_label(tick, unit):
+    """A tick as text for messages: ISO 8601 without trailing zeros, or the integer step."""
+    if not unit:
+        return str(int(tick))
+    time = np.datetime64(int(tick), unit)
+    for coarse in ("D", "m", "s", "ms", "us"):
+        if time.astype(f"datetime64[{coarse}]") == time:
+            return str(time.astype(f"datetime64[{coarse}]"))
+    return str(time)
+
+
+def as_time(tick, unit):
+    """A tick as a NumPy scalar: `np.datetime64` in `unit`, or `np.int64` for integer steps."""
+    return np.datetime64(int(tick), unit) if unit else np.int64(tick)
+
+
+def coarsest_step(ticks, unit):
+    """`ticks` ticks of `unit` as a timedelta in the coarsest exact unit (or an int step)."""
+    if unit is None:
+        return int(ticks)
+    step = np.timedelta64(int(ticks), unit)
+    for coarse in STEP_UNITS:
+        candidate = step.astype(f"timedelta64[{coarse}]")
+        if candidate == step:
+            return candidate
+    return step
+
+
+# === Steps ===
+
+
+@dataclass
+class Step:
+    """A series' inferred step and each timestamp's position on the step grid.
+
+    `positions[k]` is how many steps timestamp k lies after the first; `off_grid` is the index of
+    the first timestamp that is not a whole number of steps after the first one (or None).
+    """
+
+    freq: object
+    positions: np.ndarray
+    off_grid: int | None
+    n_off_grid: int = 0
+
+    @property
+    def regular(self):
+        return self.off_grid is None and self.positions[-1] == len(self.positions) - 1
+
+
+def infer_step(ticks, unit):
+    """The step of a sorted, strictly increasing int64 tick array (see the module docstring)."""
+    n = len(ticks)
+    if n < 2:
+        return Step(None, np.zeros(n, np.int64), None)
+    diffs = np.diff(ticks)
+    low, high = diffs.min(), diffs.max()
+    if low == high:
+        return Step(coarsest_step(low, unit), np.arange(n, dtype=np.int64), None)
+    values, counts = np.unique(diffs, return_counts=True)
+    mode = values[np.argmax(counts)]
+    if unit is not None:
+        calendar = _calendar_step(ticks, unit, mode)
+        if calendar is not None:
+            return calendar
+    return _on_grid(coarsest_step(mode, unit), ticks - ticks[0], mode)
+
+
+def _calendar_step(ticks, unit, mode):
+    day = np.timedelta64(1, "D").astype(f"timedelta64[{unit}]").astype(np.int64)
+    months = round(mode / (30.44 * day))
+    if months < 1 or abs(mode - months * 30.44 * day) > 3 * day * max(1, months // 12 + 1):
+        return None
+    times = ticks.astype(f"datetime64[{unit}]")
+    month = times.astype("datetime64[M]")
+    # Anchored to the same offset from the month's start, or from the next month's start.
+    from_start = (times - month.astype(f"datetime64[{unit}]")).astype(np.int64)
+    to_end = ((month + 1).astype(f"datetime64[{unit}]") - times).astype(np.int64)
+    if not ((from_start == from_start[0]).all() or (to_end == to_end[0]).all()):
+        return None
+    index = month.astype(np.int64)
+    values, counts = np.unique(np.diff(index), return_counts=True)
+    step = int(values[np.argmax(counts)])
+    if step < 1:
+        return None
+    return _on_grid(np.timedelta64(step, "M"), index - index[0], step)
+
+
+def _on_grid(freq, offsets, step):
+    off = np.flatnonzero(offsets % step)
+    first = int(off[0]) if off.size else None
+    return Step(freq, offsets // step, first, int(off.size))
+
+
+# === Continuing timestamps ===
+
+
+def is_calendar(freq):
+    """True for a calendar step in months (`np.timedelta64(k, "M")`)."""
+    return isinstance(freq, np.timedelta64) and np.datetime_data(freq.dtype)[0] == "M"
+
+
+def regular_times(start, freq, n):
+    """`n` timestamps from `start` (a datetime64 or int) spaced by `freq`."""
+    if freq is None:
+        if n > 1:
+            raise NHITSInputError(
+                "the step of a series with a single timestamp is unknown; it cannot be continued"
+            )
+        return np.asarray([start])[:n]
+    k = np.arange(n, dtype=np.int64)
+    if is_calendar(freq):
+        return _add_months(start, k * int(freq.astype(np.int64)))
+    if isinstance(start, np.datetime64):
+        unit = np.datetime_data(start.dtype)[0]
+        return (start + k * freq).astype(f"datetime64[{unit}]")
+    return int(start) + k * int(freq)
+
+
+def _add_months(start, months):
+    unit = np.datetime_data(start.dtype)[0]
+    month = start.astype("datetime64[M]")
+    next_month = (month + 1).astype(f"datetime64[{unit}]")
+    one_day = np.timedelta64(1, "D")
+    if (start + one_day).astype("datetime64[M]") > month:
+        # Month-end anchoring (Jan 31, Feb 29, Mar 31 ...): count back from the next month.
+        to_end = next_month - start
+        return ((month + 1 + months).astype(f"datetime64[{unit}]") - to_end).astype(
+            f"datetime64[{unit}]"
+        )
+    from_start = start - month.astype(f"datetime64[{unit}]")
+    return ((month + months).astype(f"datetime64[{unit}]") + from_start).astype(
+        f"datetime64[{unit}]"
+    )
+
+
+def future_times(last_time, freq, horizon):
+    """The `horizon` timestamps after `last_time` with step `freq` (for forecasts).
+
+    Args:
+        last_time: the series' last timestamp, `np.datetime64` or an integer step.
+        freq: its step, `np.timedelta64` (`"M"` for calendar months) or an int.
+        horizon: number of future timestamps.
+
+    Example:
+        >>> future_times(np.datetime64("2020-01-31"), np.timedelta64(1, "M"), 2)
+        array(['2020-02-29', '2020-03-31'], dtype='datetime64[D]')
+    """
+    if freq is None:
+        raise NHITSInputError(
+            "the series has a single timestamp, so its step is unknown and its future "
+            "timestamps cannot be computed"
+        )
+    if not isinstance(last_time, np.datetime64) and not isinstance(freq, (int, np.integer)):
+        last_time = np.datetime64(last_time)
+    return regular_times(last_time, freq, horizon + 1)[1:]

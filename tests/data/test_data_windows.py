@@ -1,0 +1,87 @@
+"""Evaluation windows with their series and times; last windows and future timestamps."""
+
+import numpy as np
+import polars as pl
+import pytest
+from data_helpers import HOUR, START, long_frame
+
+from keras_nhits import NHITSInputError
+from keras_nhits.data import (
+    future_times,
+    iter_windows,
+    last_windows,
+    load_series,
+    prepare_splits,
+    window_arrays,
+    window_series,
+    window_target_times,
+)
+
+
+def test_window_series_and_target_times():
+    series = load_series(long_frame(n_series=2, n_steps=100))
+    splits = prepare_splits(series, input_size=10, horizon=5)
+    which = window_series(series, splits.test)
+    times = window_target_times(series, splits.test, 10)
+    assert which.tolist() == [0] * 16 + [1] * 16
+    # Test targets start at step 80 ... 95 of each series.
+    np.testing.assert_array_equal(times[:16], START + np.arange(80, 96) * HOUR)
+    np.testing.assert_array_equal(times[16:], times[:16])
+    _, y = window_arrays(series, splits.test, 10, 5)
+    np.testing.assert_array_equal(y[:, 0] - 1000 * which, np.arange(80, 96).tolist() * 2)
+
+
+def test_target_times_of_a_series_with_gaps_use_its_stored_times():
+    series = load_series(long_frame(n_series=1, n_steps=100, gap_steps=(50,)))
+    splits = prepare_splits(series, input_size=10, horizon=5)
+    times = window_target_times(series, splits.test, 10)
+    np.testing.assert_array_equal(times, series.times(0)[splits.test + 10])
+
+
+def test_iter_windows_matches_window_arrays():
+    series = load_series(np.arange(300.0))
+    starts = prepare_splits(series, input_size=12, horizon=6).train
+    batches = list(iter_windows(series, starts, 12, 6, batch_size=50))
+    x, y = window_arrays(series, starts, 12, 6)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), y)
+    assert len(batches) == int(np.ceil(len(starts) / 50))
+
+
+def test_last_windows_and_their_future_times():
+    series = load_series(long_frame(n_series=2, n_steps=100))
+    last = last_windows(series, 8)
+    np.testing.assert_array_equal(last.x, [np.arange(92.0, 100.0), 1000 + np.arange(92.0, 100.0)])
+    assert last.ids == ["s0", "s1"]
+    assert last.last_time[1] == START + 99 * HOUR
+    np.testing.assert_array_equal(last.future_times(1, 3), START + np.arange(100, 103) * HOUR)
+
+
+def test_last_windows_refuses_short_series():
+    frame = pl.DataFrame({"unique_id": ["a"] * 5 + ["b"] * 20, "y": np.arange(25.0)})
+    with pytest.raises(NHITSInputError, match=r"shorter than input_size=10.*a \(5\)"):
+        last_windows(load_series(frame), 10)
+
+
+@pytest.mark.parametrize(
+    "last, freq, expected",
+    [
+        (np.int64(41), 2, [43, 45]),
+        (
+            np.datetime64("2021-01-01T23:00"),
+            np.timedelta64(1, "h"),
+            ["2021-01-02T00:00", "2021-01-02T01:00"],
+        ),
+        (np.datetime64("2024-01-31"), np.timedelta64(1, "M"), ["2024-02-29", "2024-03-31"]),
+        (np.datetime64("2024-01-15"), np.timedelta64(1, "M"), ["2024-02-15", "2024-03-15"]),
+        (np.datetime64("2024-01-05"), np.timedelta64(7, "D"), ["2024-01-12", "2024-01-19"]),
+    ],
+)
+def test_future_times(last, freq, expected):
+    result = future_times(last, freq, 2)
+    np.testing.assert_array_equal(result, np.asarray(expected, dtype=result.dtype))
+
+
+def test_future_times_needs_a_step():
+    with pytest.raises(NHITSInputError, match="single timestamp"):
+        future_times(np.datetime64("2024-01-01"), None, 3)
