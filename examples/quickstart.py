@@ -33,7 +33,9 @@ def main():
     series = make_series(4000)
     split = 3200
     train_x, train_y = windows(series[:split], np.arange(split - INPUT_SIZE - HORIZON + 1))
-    test_x, test_y = windows(series, np.arange(split - INPUT_SIZE, len(series) - INPUT_SIZE - HORIZON + 1))
+    test_x, test_y = windows(
+        series, np.arange(split - INPUT_SIZE, len(series) - INPUT_SIZE - HORIZON + 1)
+    )
 
     model = keras_nhits.NHITS(input_size=INPUT_SIZE, horizon=HORIZON, hidden_size=256)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae")
@@ -42,8 +44,10 @@ def main():
     forecast = keras.ops.convert_to_numpy(model.predict(test_x, verbose=0))
     naive = np.repeat(test_x[:, -1:], HORIZON, axis=1)
     mae, naive_mae = np.abs(forecast - test_y).mean(), np.abs(naive - test_y).mean()
-    print(f"backend {keras.backend.backend()}: test MAE {mae:.3f}, naive MAE {naive_mae:.3f} "
-          f"({100 * (1 - mae / naive_mae):.0f}% better)")
+    print(
+        f"backend {keras.backend.backend()}: test MAE {mae:.3f}, naive MAE {naive_mae:.3f} "
+        f"({100 * (1 - mae / naive_mae):.0f}% better)"
+    )
 
 
 if __name__ == "__main__":

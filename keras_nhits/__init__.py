@@ -1,4 +1,11 @@
-"""keras_nhits: N-HiTS forecasting (Challu et al., AAAI 2023) as a multi-backend Keras 3 model."""
+"""keras_nhits: N-HiTS forecasting (Challu et al., AAAI 2023) as a multi-backend Keras 3 model.
+
+The public names are imported lazily, so `import keras_nhits` (and the CLI's startup) does not
+load Keras and its backend until a model, layer or trainer is first used: the command-line tools
+can configure devices and logging before the backend starts.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
@@ -9,28 +16,43 @@ from keras_nhits.config import (  # noqa: E402
     TrainerConfig,
 )
 from keras_nhits.errors import NHITSInputError  # noqa: E402
-from keras_nhits.layers import (  # noqa: E402
-    ForecastInterpolation,
-    NHITSBlock,
-    WindowPooling,
-    WindowScaler,
-)
-from keras_nhits.models import NHITS  # noqa: E402
-from keras_nhits.safetensors_io import load_model as load_safetensors  # noqa: E402
-from keras_nhits.safetensors_io import save_model as save_safetensors  # noqa: E402
+
+_LAZY = {
+    "NHITS": ("keras_nhits.models.nhits", "NHITS"),
+    "NHITSBlock": ("keras_nhits.layers.nhits_block", "NHITSBlock"),
+    "ForecastInterpolation": ("keras_nhits.layers.interpolation", "ForecastInterpolation"),
+    "WindowPooling": ("keras_nhits.layers.pooling", "WindowPooling"),
+    "WindowScaler": ("keras_nhits.layers.scaling", "WindowScaler"),
+    "NHITSTrainer": ("keras_nhits.training", "NHITSTrainer"),
+    "NHITSTrainingError": ("keras_nhits.training", "NHITSTrainingError"),
+    "TrainingResult": ("keras_nhits.training", "TrainingResult"),
+    "load_safetensors": ("keras_nhits.safetensors_io", "load_model"),
+    "save_safetensors": ("keras_nhits.safetensors_io", "save_model"),
+    "load_series": ("keras_nhits.data", "load_series"),
+    "prepare_splits": ("keras_nhits.data", "prepare_splits"),
+    "make_dataset": ("keras_nhits.data", "make_dataset"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'keras_nhits' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
+
 
 __all__ = [
-    "NHITS",
     "DataConfig",
-    "ForecastInterpolation",
     "ModelConfig",
-    "NHITSBlock",
     "NHITSInputError",
     "NHITSTrainingConfig",
     "TrainerConfig",
-    "WindowPooling",
-    "WindowScaler",
     "__version__",
-    "load_safetensors",
-    "save_safetensors",
+    *_LAZY,
 ]

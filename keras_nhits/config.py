@@ -93,15 +93,17 @@ class ModelConfig:
     freq_downsample: tuple = _int_tuple_field(
         (4, 2, 1), "forecast downsampling ratio per stack, e.g. 4,2,1 (one value per stack)"
     )
-    pooling: str = field(default="max", metadata={"help": "input pooling: max | average"})
+    pooling: str = field(default="max", metadata={"help": "input pooling: max, average"})
     interpolation: str = field(
-        default="linear", metadata={"help": "interpolation: linear | nearest | cubic"}
+        default="linear", metadata={"help": "interpolation: linear, nearest, cubic"}
     )
     dropout: float = field(default=0.0, metadata={"help": "dropout rate in the MLPs"})
     activation: str = field(default="relu", metadata={"help": "MLP activation"})
     scaler: str = field(
         default="standard",
-        metadata={"help": "per-window scaling inside the model: identity|standard|robust|minmax"},
+        metadata={
+            "help": "per-window scaling inside the model: identity, standard, robust, minmax"
+        },
     )
     naive_level: bool = field(
         default=True,
@@ -204,10 +206,10 @@ class DataConfig:
     )
     fill: str = field(
         default="error",
-        metadata={"help": "missing target values: error | ffill | interpolate | zero"},
+        metadata={"help": "missing target values: error, ffill, interpolate, zero"},
     )
     gaps: str = field(
-        default="warn", metadata={"help": "gaps in the time index: warn | error | fill"}
+        default="warn", metadata={"help": "gaps in the time index: warn, error, fill"}
     )
     val_split: float = field(
         default=0.1, metadata={"help": "validation part: fraction < 1 or a count of steps"}
@@ -217,7 +219,7 @@ class DataConfig:
     )
     series_scaler: str = field(
         default="none",
-        metadata={"help": "dataset-level scaling fitted on train: none|standard|robust|minmax"},
+        metadata={"help": "dataset-level scaling fitted on train: none, standard, robust, minmax"},
     )
     batch_size: int = field(default=256, metadata={"help": "windows per batch"})
     stride: int = field(default=1, metadata={"help": "step between training window starts"})
@@ -257,9 +259,9 @@ class TrainerConfig:
 
     epochs: int = field(default=100, metadata={"help": "maximum number of epochs"})
     lr: float = field(default=1e-3, metadata={"help": "initial learning rate"})
-    loss: str = field(default="mae", metadata={"help": "training loss: mae | mse | huber"})
+    loss: str = field(default="mae", metadata={"help": "training loss: mae, mse, huber"})
     optimizer: str = field(
-        default="adam", metadata={"help": "optimizer: adam | adamw | sgd | rmsprop"}
+        default="adam", metadata={"help": "optimizer: adam, adamw, sgd, rmsprop"}
     )
     weight_decay: float = field(default=0.0, metadata={"help": "weight decay (adamw, sgd ...)"})
     clipnorm: float = field(default=0.0, metadata={"help": "gradient norm clipping (0: off)"})
@@ -282,6 +284,9 @@ class TrainerConfig:
         default="", metadata={"help": "checkpoint folder (default: OUTPUT/checkpoints)"}
     )
     resume: bool = field(default=False, metadata={"help": "continue an interrupted run"})
+    overwrite: bool = field(
+        default=False, metadata={"help": "replace a finished or stopped run in OUTPUT"}
+    )
     export: bool = field(default=False, metadata={"help": "also write a TF SavedModel"})
     tensorboard: str = field(default="", metadata={"help": "TensorBoard log folder (off if empty)"})
     quiet: bool = field(default=False, metadata={"help": "one line per epoch, no progress bar"})

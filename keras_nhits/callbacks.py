@@ -1,0 +1,194 @@
+"""Training callbacks: per-epoch records, one-line progress, and crash-safe checkpoints.
+
+Keras' `BackupAndRestore` and `ModelCheckpoint` write their files in place, so a run killed while
+writing leaves a truncated file, and a resumed run forgets the state of EarlyStopping and
+ReduceLROnPlateau. The subclasses here write every file atomically (temporary file, then rename)
+and keep that state, so `--resume` continues exactly where the last completed epoch ended.
+"""
+
+import math
+import os
+import time
+
+import keras
+import numpy as np
+
+from keras_nhits.atomic_io import atomic_output, write_json_atomic
+from keras_nhits.errors import NHITSInputError
+
+STATE_FILE = "state.json"
+BEST_WEIGHTS = "best.weights.h5"
+
+
+def current_learning_rate(model):
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+
+def _finite(value):
+    return value is not None and math.isfinite(value)
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """Keeps one record per epoch: loss, val_loss, the learning rate used, seconds.
+
+    `records` starts with the records of the epochs a resumed run already completed.
+    """
+
+    def __init__(self, records=()):
+        super().__init__()
+        self.records = list(records)
+        self._start = None
+        self._lr = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._lr = current_learning_rate(self.model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        record = {"epoch": epoch + 1}
+        for key, value in logs.items():
+            if key != "learning_rate":
+                record[key] = float(value)
+        record["learning_rate"] = self._lr
+        record["seconds"] = round(time.perf_counter() - self._start, 3)
+        self.records = [r for r in self.records if r["epoch"] < epoch + 1] + [record]
+
+    @property
+    def diverged(self):
+        return any(not _finite(r.get("loss")) for r in self.records)
+
+
+class EpochLine(keras.callbacks.Callback):
+    """One line per epoch (the `--quiet` progress): epoch, losses, learning rate, seconds."""
+
+    def __init__(self, recorder, epochs, write=print):
+        super().__init__()
+        self.recorder = recorder
+        self.epochs = epochs
+        self.write = write
+
+    def on_epoch_end(self, epoch, logs=None):
+        r = self.recorder.records[-1]
+        parts = [f"epoch {r['epoch']}/{self.epochs}", f"loss {r.get('loss', float('nan')):.5g}"]
+        if "val_loss" in r:
+            parts.append(f"val_loss {r['val_loss']:.5g}")
+        parts += [f"lr {r['learning_rate']:.3g}", f"{r['seconds']:.1f}s"]
+        self.write(" - ".join(parts))
+
+
+class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """`ModelCheckpoint` of the best weights, written to a temporary file and renamed."""
+
+    def __init__(self, folder, monitor):
+        self.final_path = os.path.join(folder, BEST_WEIGHTS)
+        temp = os.path.join(folder, ".best.tmp.weights.h5")
+        super().__init__(
+            temp, monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if os.path.exists(self.filepath):
+            os.replace(self.filepath, self.final_path)
+
+
+class ResumableBackup(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` that writes atomically and also restores the callbacks' state.
+
+    After every completed epoch it writes the model and optimizer weights to
+    `epoch_N.weights.h5` (atomically), then `state.json` naming that file, the epoch, the epoch
+    records and the state of EarlyStopping, ReduceLROnPlateau and the best-model checkpoint;
+    older weight files are deleted only after the new state is in place, so a kill at any
+    moment leaves a consistent pair. An epoch whose loss is NaN is not saved.
+
+    Put it last in the callback list: its `on_train_begin` must run after the other callbacks
+    reset their own state.
+    """
+
+    def __init__(self, folder, recorder, early_stopping=None, reduce_lr=None, best=None):
+        super().__init__(backup_dir=folder, save_freq="epoch", delete_checkpoint=False)
+        self.folder = folder
+        self.recorder = recorder
+        self.tracked = {"early_stopping": early_stopping, "reduce_lr": reduce_lr, "best": best}
+        self.restored_epoch = 0
+
+    @staticmethod
+    def read_state(folder):
+        """The saved state of `folder`, or None when it holds no completed epoch."""
+        import json
+
+        path = os.path.join(folder, STATE_FILE)
+        if not os.path.exists(path):
+            return None
+        try:
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        except ValueError:
+            raise NHITSInputError(
+                f"{path} is damaged; delete the checkpoint folder to start over"
+            ) from None
+
+    def on_train_begin(self, logs=None):
+        state = self.read_state(self.folder)
+        if state is None:
+            return
+        weights = os.path.join(self.folder, state["weights"])
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        try:
+            self.model.load_weights(weights)
+        except (OSError, ValueError) as error:
+            raise NHITSInputError(
+                f"checkpoint {weights} cannot be read ({str(error).splitlines()[0]})"
+            ) from None
+        self.model.optimizer.learning_rate = state["learning_rate"]
+        for name, callback in self.tracked.items():
+            if callback is not None and name in state:
+                for attribute, value in state[name].items():
+                    setattr(callback, attribute, np.inf if value is None else value)
+        self.recorder.records = state["records"]
+        self.restored_epoch = state["epoch"]
+        self.model._initial_epoch = state["epoch"]
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass  # backups happen at epoch ends only
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not _finite((logs or {}).get("loss")):
+            return
+        previous = self.read_state(self.folder)
+        name = f"epoch_{epoch + 1}.weights.h5"
+        with atomic_output(os.path.join(self.folder, name)) as temp:
+            self.model.save_weights(str(temp))
+        state = {
+            "epoch": epoch + 1,
+            "weights": name,
+            "learning_rate": current_learning_rate(self.model),
+            "records": self.recorder.records,
+        }
+        for key, callback in self.tracked.items():
+            if callback is not None:
+                state[key] = _callback_state(callback)
+        write_json_atomic(os.path.join(self.folder, STATE_FILE), state)
+        if previous and previous["weights"] != name:
+            old = os.path.join(self.folder, previous["weights"])
+            if os.path.exists(old):
+                os.remove(old)
+
+    def on_train_end(self, logs=None):
+        pass  # keep the backup: the run folder records how training ended
+
+
+def _callback_state(callback):
+    names = ("wait", "best", "best_epoch", "stopped_epoch", "cooldown_counter")
+    state = {}
+    for name in names:
+        if hasattr(callback, name):
+            value = getattr(callback, name)
+            if value is not None:
+                value = float(value) if isinstance(value, (float, np.floating)) else int(value)
+                if isinstance(value, float) and not math.isfinite(value):
+                    value = None
+            state[name] = value
+    return state

@@ -1,0 +1,63 @@
+"""Forecasts of a split's windows and their errors in raw units, next to the naive baselines."""
+
+import keras
+import numpy as np
+
+from keras_nhits.data import iter_windows, window_series
+from keras_nhits.metrics import (
+    forecast_metrics,
+    mase_scale,
+    naive_forecast,
+    seasonal_naive_forecast,
+)
+
+
+def predict_windows(model, splits, raw_series, starts, batch_size=1024):
+    """Inputs, actual targets and forecasts of the windows at `starts`, all in raw units.
+
+    The model sees the windows of `splits.series` (scaled by the dataset-level scaler when one
+    was fitted) and its forecasts are mapped back with that scaler; inputs and targets come from
+    `raw_series`, the series as read, so the errors are in the user's units.
+    """
+    inputs, actual, forecasts = [], [], []
+    scaled_batches = iter_windows(
+        splits.series, starts, splits.input_size, splits.horizon, batch_size
+    )
+    raw_batches = iter_windows(raw_series, starts, splits.input_size, splits.horizon, batch_size)
+    for begin, ((x_scaled, _), (x_raw, y_raw)) in zip(
+        range(0, len(starts), batch_size), zip(scaled_batches, raw_batches)
+    ):
+        y_hat = keras.ops.convert_to_numpy(model.predict_on_batch(x_scaled))
+        which = window_series(raw_series, starts[begin : begin + batch_size])
+        forecasts.append(splits.scaler.inverse_transform(y_hat.astype(np.float64), which))
+        inputs.append(x_raw)
+        actual.append(y_raw)
+    if not forecasts:
+        empty = np.zeros((0, splits.input_size)), np.zeros((0, splits.horizon))
+        return empty[0], empty[1], empty[1]
+    return np.concatenate(inputs), np.concatenate(actual), np.concatenate(forecasts)
+
+
+def training_scale(raw_series, splits, season_length):
+    """MASE's denominator: in-sample (seasonal) naive error on every series' training part."""
+    segments = []
+    for i in range(raw_series.n_series):
+        n_train = int(splits.sizes[i, 0])
+        segments.append(raw_series.series_values(i)[:n_train].astype(np.float64))
+    return mase_scale(segments, season_length=max(season_length, 1))
+
+
+def evaluate_split(model, splits, raw_series, starts, season_length):
+    """Metrics of the model and of the naive baselines on the windows at `starts`.
+
+    Returns `(model_metrics, baselines, (inputs, actual, forecasts))`; `baselines` holds
+    `naive` (last value repeated) and, when `season_length` is known and fits in the input,
+    `seasonal_naive`.
+    """
+    inputs, actual, forecasts = predict_windows(model, splits, raw_series, starts)
+    scale = training_scale(raw_series, splits, season_length)
+    baselines = {"naive": forecast_metrics(actual, naive_forecast(inputs, splits.horizon), scale)}
+    if 1 < season_length <= splits.input_size and len(inputs):
+        seasonal = seasonal_naive_forecast(inputs, splits.horizon, season_length)
+        baselines["seasonal_naive"] = forecast_metrics(actual, seasonal, scale)
+    return forecast_metrics(actual, forecasts, scale), baselines, (inputs, actual, forecasts)
