@@ -5,6 +5,10 @@ VENV ?= .venv
 BACKENDS ?= tensorflow jax torch
 PIP = $(VENV)/bin/pip --disable-pip-version-check -q
 
+# The main job: the bundled ETTh1 sample (7 series, one global model), sized to finish in about
+# two minutes on two CPU cores. Pass more flags with ARGS="--horizon 48 ...".
+TRAIN_FLAGS = --output runs/sample --overwrite --epochs 15 --windows-per-epoch 12800 --quiet
+
 .PHONY: install install-test train demo test lint
 
 $(VENV)/bin/python:
@@ -23,6 +27,9 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+
+train: install
+	$(VENV)/bin/python -m keras_nhits.train $(TRAIN_FLAGS) $(ARGS)
 
 demo: install
 	$(VENV)/bin/python examples/quickstart.py
