@@ -331,6 +331,12 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         ModelConfig.__post_init__(self)
         DataConfig.__post_init__(self)
         TrainerConfig.__post_init__(self)
+        if self.export and self.series_scaler != "none":
+            raise NHITSInputError(
+                f"export needs series_scaler none: the {self.series_scaler} statistics are per "
+                "series and cannot travel in the SavedModel's raw-units signature (the model's "
+                "own per-window scaler already makes it scale-free)"
+            )
 
     @property
     def model(self):

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from keras_nhits.cli import run, start_backend_quietly
+from keras_nhits.errors import NHITSInputError
 
 
 def main(argv):
@@ -17,9 +18,16 @@ def main(argv):
     parser.error = _one_line_error(parser)
     args = parser.parse_args(argv)
     start_backend_quietly()
-    from keras_nhits.safetensors_io import load_model
+    from keras_nhits.safetensors_io import load_model, read_config
     from keras_nhits.saved_model import export_saved_model
 
+    scaler = read_config(args.model).get("data", {}).get("series_scaler") or {}
+    if scaler.get("method", "none") != "none":
+        raise NHITSInputError(
+            f"{args.model} was trained with --series-scaler {scaler['method']}, whose statistics "
+            "are per series and cannot travel in the SavedModel's raw-units signature; retrain "
+            "with --series-scaler none or serve the run folder with keras_nhits.predict"
+        )
     model = load_model(args.model)
     export_saved_model(model, args.output)
     print(

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_nhits.config import validate_model_arguments
+from keras_nhits.errors import NHITSInputError
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.scaling import WindowScaler
 
@@ -142,6 +143,12 @@ class NHITS(keras.Model):
 
     def _components(self, inputs, training=None):
         """Scaled forecast components: level, one per stack, and the scaler's statistics."""
+        shape = tuple(inputs.shape)
+        if len(shape) != 2 or shape[1] not in (None, self.input_size):
+            raise NHITSInputError(
+                f"NHITS expects inputs of shape (batch, input_size={self.input_size}); "
+                f"received {shape}"
+            )
         scaled, loc, scale = self.window_scaler(inputs)  # [B, L], [B, 1], [B, 1] in float32
         residual = ops.cast(scaled, self.compute_dtype)
         last = scaled[:, -1:] if self.naive_level else ops.zeros_like(scaled[:, -1:])

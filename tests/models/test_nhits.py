@@ -177,3 +177,9 @@ def test_bad_arguments_are_named(kwargs, word):
     arguments = {"input_size": 24, "horizon": 6, **kwargs}
     with pytest.raises(NHITSInputError, match=word):
         NHITS(**arguments)
+
+
+def test_a_wrong_input_width_is_named():
+    model = NHITS(24, 6, **TINY)
+    with pytest.raises(NHITSInputError, match="input_size=24"):
+        model(np.zeros((2, 30), "float32"))
