@@ -1,0 +1,83 @@
+"""Serving latency and throughput of the default N-HiTS: SavedModel, `model.predict`, `model(x)`.
+
+Prints p50/p99 latency of one forecast (batch 1) and forecasts per second at batch 256 for the
+default architecture (input 480, horizon 96) through
+  (a) the exported TensorFlow SavedModel's `serving_default` signature (TensorFlow and JAX only),
+  (b) `model.predict`, and
+  (c) a direct `model(x)` call,
+on the backend chosen with KERAS_BACKEND. The live-trading target is p50 < 2 ms for batch 1
+from the SavedModel on a 2-core CPU.
+
+    KERAS_BACKEND=tensorflow python benchmarks/serving_latency.py [--calls 2000]
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_nhits import NHITS  # noqa: E402
+from keras_nhits.saved_model import EXPORT_BACKENDS, export_saved_model  # noqa: E402
+
+
+def latencies(call, x, calls, warmup=50):
+    for _ in range(warmup):
+        call(x)
+    times = np.empty(calls)
+    for i in range(calls):
+        start = time.perf_counter()
+        call(x)
+        times[i] = time.perf_counter() - start
+    return np.percentile(times, 50) * 1e3, np.percentile(times, 99) * 1e3
+
+
+def throughput(call, x, seconds=3.0):
+    call(x)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        call(x)
+        n += len(x)
+    return n / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--input-size", type=int, default=480)
+    parser.add_argument("--horizon", type=int, default=96)
+    parser.add_argument("--calls", type=int, default=2000)
+    args = parser.parse_args()
+
+    model = NHITS(input_size=args.input_size, horizon=args.horizon)
+    rng = np.random.default_rng(0)
+    one = rng.normal(size=(1, args.input_size)).astype("float32") + 100
+    batch = rng.normal(size=(256, args.input_size)).astype("float32") + 100
+    paths = {}
+    if keras.backend.backend() in EXPORT_BACKENDS:
+        import tensorflow as tf
+
+        folder = tempfile.mkdtemp()
+        export_saved_model(model, os.path.join(folder, "saved"))
+        serve = tf.saved_model.load(os.path.join(folder, "saved")).signatures["serving_default"]
+        paths["SavedModel signature"] = lambda x: serve(history=tf.constant(x))["forecast"].numpy()
+    paths["model.predict"] = lambda x: model.predict(x, verbose=0, batch_size=len(x))
+    paths["model(x)"] = lambda x: keras.ops.convert_to_numpy(model(x))
+
+    print(f"backend {keras.backend.backend()}, input {args.input_size}, horizon {args.horizon}, "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'path':<22} {'p50 ms (b=1)':>13} {'p99 ms (b=1)':>13} {'forecasts/s (b=256)':>20}")
+    for name, call in paths.items():
+        calls = args.calls if name != "model.predict" else max(args.calls // 10, 50)
+        p50, p99 = latencies(call, one, calls)
+        rate = throughput(call, batch)
+        print(f"{name:<22} {p50:>13.3f} {p99:>13.3f} {rate:>20,.0f}")
+    if "SavedModel signature" not in paths:
+        print("(SavedModel export needs the TensorFlow or JAX backend)")
+
+
+if __name__ == "__main__":
+    main()
