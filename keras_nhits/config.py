@@ -272,6 +272,13 @@ class TrainerConfig:
         default=3, metadata={"help": "epochs without improvement before the rate is cut"}
     )
     lr_factor: float = field(default=0.5, metadata={"help": "factor the rate is cut by"})
+    lr_decays: int = field(
+        default=0,
+        metadata={
+            "help": "step decay: cut the rate by lr_factor this many times, evenly spaced over "
+            "the epochs (0: off; replaces the plateau cuts of lr_patience)"
+        },
+    )
     season_length: int = field(
         default=0, metadata={"help": "season for the seasonal-naive baseline (0: from frequency)"}
     )
@@ -303,6 +310,7 @@ class TrainerConfig:
         _check_number("lr_factor", self.lr_factor, 0.0, 1.0, low_inclusive=False)
         if self.lr_factor >= 1:
             raise NHITSInputError(f"lr_factor must be in (0, 1); received {self.lr_factor}")
+        _check_int("lr_decays", self.lr_decays, 0)
         _check_int("season_length", self.season_length, 0)
         _check_int("gpu", self.gpu, -1)
 

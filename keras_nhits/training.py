@@ -250,7 +250,10 @@ class NHITSTrainer:
                 monitor=monitor, patience=cfg.patience, restore_best_weights=True
             )
             callbacks.append(early_stopping)
-        if cfg.lr_patience:
+        if cfg.lr_decays:
+            # First, so that the recorder's epoch-begin rate is the scheduled one.
+            callbacks.insert(0, keras.callbacks.LearningRateScheduler(step_decay(cfg)))
+        elif cfg.lr_patience:
             reduce_lr = keras.callbacks.ReduceLROnPlateau(
                 monitor=monitor, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=1e-7
             )
@@ -343,6 +346,20 @@ def make_optimizer(cfg):
     if cfg.optimizer == "sgd":
         return keras.optimizers.SGD(momentum=0.9, **kwargs)
     return keras.optimizers.RMSprop(**kwargs)
+
+
+def step_decay(cfg):
+    """The epoch -> rate schedule of `lr_decays`: `lr * lr_factor ** (epoch // every)`.
+
+    `every = epochs // lr_decays` (at least 1), as neuralforecast's `num_lr_decays` spaces its
+    cuts over `max_steps`; a function of the epoch alone, so a resumed run gets the same rate.
+    """
+    every = max(1, cfg.epochs // cfg.lr_decays)
+
+    def schedule(epoch, lr=None):
+        return float(cfg.lr * cfg.lr_factor ** (epoch // every))
+
+    return schedule
 
 
 def make_loss(name):
