@@ -154,9 +154,13 @@ class NHITS(keras.Model):
         last = scaled[:, -1:] if self.naive_level else ops.zeros_like(scaled[:, -1:])
         level = ops.repeat(last, self.horizon, axis=1)  # [B, 1] -> [B, H]
         stack_forecasts = [None] * self.n_stacks
-        for block, s in zip(self.blocks, self._block_stack):
-            backcast, forecast = block(residual, training=training)
-            residual = residual - backcast
+        final = len(self.blocks) - 1
+        for i, (block, s) in enumerate(zip(self.blocks, self._block_stack)):
+            if i == final:  # its backcast would be subtracted from nothing: skip computing it
+                forecast = block.forecast(residual, training=training)
+            else:
+                backcast, forecast = block(residual, training=training)
+                residual = residual - backcast
             previous = stack_forecasts[s]
             stack_forecasts[s] = forecast if previous is None else previous + forecast
         return level, [ops.cast(f, "float32") for f in stack_forecasts], loc, scale
