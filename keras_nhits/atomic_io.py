@@ -20,11 +20,17 @@ import contextlib
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
 
 import numpy as np
+
+# What `_temp_name` and `atomic_directory` make: `.NAME.tmp-XXXXXXXX[SUFFIX]`,
+# `.NAME.old-XXXXXXXX`; and `.NAME.tmp.SUFFIX`, a fixed temporary name (the best-weights
+# checkpoint).
+_LEFTOVER = re.compile(r"^\..+\.(tmp-[0-9a-f]{8}|old-[0-9a-f]{8}|tmp\.)")
 
 # === Helpers ===
 
@@ -159,6 +165,41 @@ def write_json_atomic(path, obj):
     text = json.dumps(_json_ready(obj), indent=2, allow_nan=False, sort_keys=False)
     with atomic_write(path, "w") as handle:
         handle.write(text + "\n")
+
+
+def commit_file(temp, path):
+    """Moves a finished file written elsewhere in the same folder onto `path`, durably.
+
+    For a file a library wrote under a temporary name of its own choosing: it is fsynced, renamed
+    onto `path` with `os.replace` and the folder is fsynced, as `atomic_write` does.
+    """
+    _fsync_file(temp)
+    os.replace(temp, path)
+    _fsync_directory(Path(path).parent)
+
+
+def is_temporary(name):
+    """Whether a file name is one of the temporary names these writers make."""
+    return bool(_LEFTOVER.match(name))
+
+
+def remove_leftovers(folder):
+    """Deletes the temporary files and folders a killed writer left in `folder`.
+
+    Only names these writers make (hidden, with `.tmp` or `.old-` in them, see the module
+    docstring) are touched. Call it only while no other process writes into `folder` (hold its
+    `RunLock`). Returns the names removed, sorted.
+    """
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in sorted(names):
+        if is_temporary(name):
+            _remove(Path(folder) / name)
+            removed.append(name)
+    return removed
 
 
 # === Paths for libraries that write themselves ===

@@ -8,16 +8,18 @@ and keep that state, so `--resume` continues exactly where the last completed ep
 
 import math
 import os
+import re
 import time
 
 import keras
 import numpy as np
 
-from keras_nhits.atomic_io import atomic_output, write_json_atomic
+from keras_nhits.atomic_io import atomic_output, commit_file, remove_leftovers, write_json_atomic
 from keras_nhits.errors import NHITSInputError
 
 STATE_FILE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
+EPOCH_WEIGHTS = re.compile(r"^epoch_\d+\.weights\.h5$")
 
 
 def current_learning_rate(model):
@@ -26,6 +28,12 @@ def current_learning_rate(model):
 
 def _finite(value):
     return value is not None and math.isfinite(value)
+
+
+def weights_finite(model):
+    """Whether every weight of `model` is finite (an update can blow them up while the loss
+    reported for the epoch, computed before that update, is still finite)."""
+    return all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in model.weights)
 
 
 class EpochRecorder(keras.callbacks.Callback):
@@ -78,7 +86,10 @@ class EpochLine(keras.callbacks.Callback):
 
 
 class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
-    """`ModelCheckpoint` of the best weights, written to a temporary file and renamed."""
+    """`ModelCheckpoint` of the best weights, written to a temporary file and renamed.
+
+    An epoch whose monitored value or weights are NaN or inf is never saved as the best.
+    """
 
     def __init__(self, folder, monitor):
         self.final_path = os.path.join(folder, BEST_WEIGHTS)
@@ -88,9 +99,13 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
         )
 
     def on_epoch_end(self, epoch, logs=None):
+        # Keras saves the first epoch whatever its value, and nothing after a NaN "best" beats
+        # it: a NaN or inf epoch is never the best one (ResumableBackup then stops the run).
+        if not _finite((logs or {}).get(self.monitor)) or not weights_finite(self.model):
+            return
         super().on_epoch_end(epoch, logs)
         if os.path.exists(self.filepath):
-            os.replace(self.filepath, self.final_path)
+            commit_file(self.filepath, self.final_path)
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):
@@ -100,7 +115,10 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     `epoch_N.weights.h5` (atomically), then `state.json` naming that file, the epoch, the epoch
     records and the state of EarlyStopping, ReduceLROnPlateau and the best-model checkpoint;
     older weight files are deleted only after the new state is in place, so a kill at any
-    moment leaves a consistent pair. An epoch whose loss is NaN is not saved.
+    moment leaves a consistent pair. An epoch whose loss is NaN is not saved (`TerminateOnNaN`
+    stops the run); one whose val_loss or weights are NaN or inf is not saved either, and the run
+    stops with `NHITSTrainingError`. When training begins, whatever a killed run left half-written
+    in the folder (temporary files, weights no state names) is deleted.
 
     Put it last in the callback list: its `on_train_begin` must run after the other callbacks
     reset their own state.
@@ -123,14 +141,19 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             return None
         try:
             with open(path, encoding="utf-8") as f:
-                return json.load(f)
-        except ValueError:
+                state = json.load(f)
+            problem = _state_problem(state)
+        except ValueError as error:
+            problem = f"not JSON ({error})"
+        if problem:
             raise NHITSInputError(
-                f"{path} is damaged; delete the checkpoint folder to start over"
-            ) from None
+                f"{path} is damaged: {problem}; delete the checkpoint folder to start over"
+            )
+        return state
 
     def on_train_begin(self, logs=None):
         state = self.read_state(self.folder)
+        self._remove_leftovers(state)
         if state is None:
             return
         weights = os.path.join(self.folder, state["weights"])
@@ -154,10 +177,33 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     def on_train_batch_end(self, batch, logs=None):
         pass  # backups happen at epoch ends only
 
+    def _remove_leftovers(self, state):
+        # Under the run's lock nothing else writes here: a temporary file is a killed write.
+        remove_leftovers(self.folder)
+        kept = state["weights"] if state else None
+        for name in os.listdir(self.folder):
+            if EPOCH_WEIGHTS.match(name) and name != kept:
+                os.remove(os.path.join(self.folder, name))
+
     def on_epoch_end(self, epoch, logs=None):
-        if not _finite((logs or {}).get("loss")):
-            return
+        logs = logs or {}
+        if not _finite(logs.get("loss")):
+            return  # TerminateOnNaN has stopped the run; the trainer reports it
         previous = self.read_state(self.folder)
+        bad_val = "val_loss" in logs and not _finite(logs["val_loss"])
+        if bad_val or not weights_finite(self.model):
+            from keras_nhits.training import NHITSTrainingError
+
+            what = "val_loss" if bad_val else "the weights"
+            kept = (
+                f"the last good checkpoint (epoch {previous['epoch']}) is kept in {self.folder}"
+                if previous
+                else "no epoch finished with finite weights, so there is no checkpoint"
+            )
+            raise NHITSTrainingError(
+                f"training diverged: {what} became NaN or inf in epoch {epoch + 1}; {kept}; "
+                "lower --lr or set --clipnorm"
+            )
         name = f"epoch_{epoch + 1}.weights.h5"
         with atomic_output(os.path.join(self.folder, name)) as temp:
             self.model.save_weights(str(temp))
@@ -178,6 +224,21 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def on_train_end(self, logs=None):
         pass  # keep the backup: the run folder records how training ended
+
+
+def _state_problem(state):
+    """What is wrong with a parsed `state.json`, or None."""
+    if not isinstance(state, dict):
+        return "not a JSON object"
+    expected = {"epoch": int, "weights": str, "learning_rate": (int, float), "records": list}
+    for key, kind in expected.items():
+        if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):
+            return f"{key!r} is missing or not a {getattr(kind, '__name__', 'number')}"
+    if not all(isinstance(r, dict) and isinstance(r.get("epoch"), int) for r in state["records"]):
+        return "'records' must be objects with an 'epoch'"
+    if state["epoch"] < 1 or not EPOCH_WEIGHTS.match(state["weights"]):
+        return f"epoch {state['epoch']} / weights {state['weights']!r} are not a checkpoint"
+    return None
 
 
 def _callback_state(callback):

@@ -33,9 +33,11 @@ class RunLock:
             acquired, not when the `RunLock` is made.
 
     Entering acquires the lock or raises `NHITSInputError`: "output folder X is in use by another
-    run (pid N); wait for it or choose another --output". Leaving releases it; so does the process
-    ending in any way. The `.lock` file itself stays in the folder (deleting it would let a run
-    that opened the old file and one that creates a new one both hold "the" lock).
+    run (pid N); wait for it or choose another --output", or "output folder X cannot be used"
+    when it cannot be created or opened (a file of that name, a read-only parent). Leaving
+    releases it; so does the process ending in any way. The `.lock` file itself stays in the
+    folder (deleting it would let a run that opened the old file and one that creates a new one
+    both hold "the" lock).
 
     The lock belongs to the open file: a child made with `os.fork` while the lock is held keeps it
     held until the child exits too. On platforms without `fcntl` (Windows) no lock is taken and a
@@ -68,8 +70,15 @@ class RunLock:
                 stacklevel=2,
             )
             return self
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            # A file where the folder should be, a read-only or missing parent: bad --output.
+            raise NHITSInputError(
+                f"output folder {self.folder} cannot be used: {error.strerror or error}; "
+                "choose another --output"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

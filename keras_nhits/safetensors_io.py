@@ -135,6 +135,7 @@ def model_config_from_dict(arguments, source):
         config = ModelConfig(**arguments)
     except (TypeError, ValueError) as error:
         raise NHITSInputError(f"{source}: {error}") from None
+    _check_activation(config.activation, source)
     count = parameter_count(config)
     if count > MAX_PARAMETERS:
         raise NHITSInputError(
@@ -142,6 +143,23 @@ def model_config_from_dict(arguments, source):
             "the config is damaged or not meant for this library"
         )
     return config
+
+
+def _check_activation(activation, source):
+    """The activation must name a Keras activation: a file cannot point it at other code."""
+    import keras
+
+    known = False
+    if isinstance(activation, str):
+        try:
+            known = callable(keras.activations.get(activation))
+        except (ValueError, TypeError):
+            known = False
+    if not known:
+        raise NHITSInputError(
+            f"{source}: activation must be the name of a Keras activation such as 'relu'; "
+            f"received {activation!r}"
+        )
 
 
 def parameter_count(config):

@@ -33,8 +33,12 @@ class Columns:
         return self.id is not None
 
 
-def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data"):
-    """Returns the `Columns` of a table with `schema`, checking that each exists and fits."""
+def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data", first_text=None):
+    """Returns the `Columns` of a table with `schema`, checking that each exists and fits.
+
+    `first_text(column)`, when given, describes the first value of a text column that is not a
+    number (`"'abc' at row 61"`), for the message that refuses a non-numeric target.
+    """
     names = list(schema.names())
     time = _existing(time_col, "time_col", names, name) if time_col else _detect_time(names)
     ident = _existing(id_col, "id_col", names, name) if id_col else _detect_id(names)
@@ -44,6 +48,10 @@ def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data
     others = [n for n in names if n not in (time, ident)]
     if target:
         targets = [t.strip() for t in target.split(",") if t.strip()]
+        if not targets:
+            raise NHITSInputError(
+                f"target {target!r} names no column; columns are: {', '.join(names)}"
+            )
         targets = [_existing(t, "target", names, name) for t in dict.fromkeys(targets)]
         for t in targets:
             if t in (time, ident):
@@ -62,9 +70,11 @@ def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data
             )
     for t in targets:
         if not _numeric(schema[t]):
+            example = first_text(t) if first_text and schema[t] == pl.String else None
+            holds = f"it holds text, e.g. {example}" if example else f"its type is {schema[t]}"
             raise NHITSInputError(
-                f"target column {t!r} is not numeric ({schema[t]}); choose a numeric column "
-                "or clean its values"
+                f"target column {t!r} is not numeric: {holds}; choose a numeric column or clean "
+                "its values"
             )
     return Columns(time=time, id=ident, targets=tuple(targets))
 

@@ -104,7 +104,16 @@ def load_series(
         n_rows = src.frame.select(pl.len()).collect().item()
     if n_rows == 0:
         raise NHITSInputError(f"{src.name} has no rows")
-    cols = resolve_columns(schema, target=target, time_col=time_col, id_col=id_col, name=src.name)
+    with polars_errors(src.name):
+        cols = resolve_columns(
+            schema,
+            target=target,
+            time_col=time_col,
+            id_col=id_col,
+            name=src.name,
+            first_text=lambda column: _first_text(src.frame, column),
+        )
+        _check_not_empty(src.frame, cols, n_rows, src.name)
     time_expr, unit = (None, None)
     if cols.time is not None:
         time_expr, unit = time_expression(cols.time, schema[cols.time])
@@ -123,6 +132,35 @@ def load_series(
                 )
                 reader.read_long(_regrouped(src.frame, cols.id), n_rows, n_rows)
     return reader.finish()
+
+
+def _first_text(frame, column):
+    """`"'abc' at row 61"`: the first value of a text column that is not a number, or None."""
+    row = "__nhits_row"
+    value = pl.col(column)
+    found = (
+        frame.select(value)
+        .with_row_index(row)
+        .filter(value.is_not_null() & value.cast(pl.Float64, strict=False).is_null())
+        .head(1)
+        .collect()
+    )
+    if found.height == 0:
+        return None
+    return f"{found[column][0]!r} at row {found[row][0]}"
+
+
+def _check_not_empty(frame, cols, n_rows, name):
+    """Raises if the target, time or id column has no value in any row."""
+    roles = {t: "target" for t in cols.targets}
+    roles.update({c: role for c, role in ((cols.time, "time"), (cols.id, "id")) if c})
+    counts = frame.select(pl.col(c).null_count() for c in roles).collect().row(0)
+    for (column, role), nulls in zip(roles.items(), counts):
+        if nulls == n_rows:
+            what = "valid target value" if role == "target" else "value"
+            raise NHITSInputError(
+                f"{role} column {column!r} of {name} has no {what}: all {n_rows} rows are empty"
+            )
 
 
 def _regrouped(frame, id_col):

@@ -112,15 +112,25 @@ def _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle
     def epoch(draw):
         key = tf.stack([draw, seed_t])
         if per_epoch > n:
-            picked = tf.random.stateless_uniform(
-                [per_epoch], seed=key, minval=0, maxval=n, dtype=dtype
-            )
-        else:
-            picked = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)
-            picked = picked[:per_epoch]
-            if not shuffle:
-                # A random subset, visited in data order.
-                picked = tf.sort(picked)
+            # With replacement, drawn batch by batch: memory stays at one batch however large
+            # windows_per_epoch is (one array of them all would take 4 TB for 1e12).
+            def sample(b):
+                size = tf.minimum(tf.constant(batch_size, tf.int64), per_epoch - b * batch_size)
+                picked = tf.random.stateless_uniform(
+                    tf.reshape(size, [1]),
+                    seed=tf.random.experimental.stateless_fold_in(key, b),
+                    minval=0,
+                    maxval=n,
+                    dtype=dtype,
+                )
+                return tf.gather(starts_t, picked)
+
+            return tf.data.Dataset.range(n_batches).map(sample)
+        picked = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)
+        picked = picked[:per_epoch]
+        if not shuffle:
+            # A random subset, visited in data order.
+            picked = tf.sort(picked)
         return tf.data.Dataset.range(n_batches).map(
             lambda b: tf.gather(starts_t, picked[b * batch_size : (b + 1) * batch_size])
         )

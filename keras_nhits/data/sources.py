@@ -6,6 +6,7 @@ Every problem with the source (a missing path, an empty, binary, truncated or co
 unknown format) and every Polars exception is raised as `NHITSInputError` naming the file.
 """
 
+import codecs
 import contextlib
 import glob
 import gzip
@@ -197,14 +198,48 @@ def _read_csv(path):
         raise NHITSInputError(f"file {path} is empty")
     if b"\x00" in head:
         raise NHITSInputError(f"file {path} is binary, not a CSV text file")
+    try:
+        # final=False: the 8 KiB cut may fall inside a multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as error:
+        raise NHITSInputError(
+            f"file {path} is not UTF-8 text (byte {error.start} is not UTF-8: binary, or another "
+            "encoding such as Latin-1); save it as UTF-8 CSV"
+        ) from None
     separator = "\t" if ".tsv" in path.lower() else ","
     with polars_errors(path):
-        frame = pl.read_csv(
-            path,
-            separator=separator,
-            null_values=CSV_NULLS,
-            infer_schema_length=CSV_SCHEMA_ROWS,
-        )
+        try:
+            frame = pl.read_csv(
+                path,
+                separator=separator,
+                null_values=CSV_NULLS,
+                infer_schema_length=CSV_SCHEMA_ROWS,
+            )
+        except pl.exceptions.ComputeError:
+            # A column whose type changes after the rows used for inference (integers, then a
+            # decimal at row 20,000): read once more, inferring the types from every row.
+            frame = pl.read_csv(
+                path, separator=separator, null_values=CSV_NULLS, infer_schema_length=None
+            )
+    if frame.width == 1:
+        _check_delimiter(path, frame.columns[0], separator)
     if frame.height == 0:
         raise NHITSInputError(f"file {path} has a header but no data rows")
-    return frame
+    # A column with no value at all is read as text; it carries no type, so make it numeric and
+    # let the checks report it as empty rather than as "not numeric".
+    empty = [c for c in frame.columns if frame[c].null_count() == frame.height]
+    return frame.with_columns(pl.col(empty).cast(pl.Float64)) if empty else frame
+
+
+def _check_delimiter(path, header, separator):
+    """Raises if a one-column header holds another delimiter (a `;`-separated file, say)."""
+    names = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+    for other, name in names.items():
+        if other != separator and other in header:
+            fix = {"\t": "name it .tsv", ",": "name it .csv"}.get(
+                other, f"write it with {names[separator]}"
+            )
+            raise NHITSInputError(
+                f"file {path} has a single column {header!r}: its fields seem to be separated "
+                f"by {name}, not {names[separator]}; {fix}"
+            )

@@ -30,7 +30,13 @@ from keras_nhits.config import SERIES_SCALERS
 from keras_nhits.data.report import name_examples
 from keras_nhits.data.scaling import SeriesScaler
 from keras_nhits.data.series_set import SeriesSet
+from keras_nhits.data.timeindex import time_label
 from keras_nhits.errors import NHITSInputError
+
+# The largest |value| that reaches the model. Training squares values (the per-window standard
+# scaler, the mse loss) and sums the squares over a window or a batch in float32, whose largest
+# number is 3.4e38: with |x| <= 1e15, (2|x|)^2 summed over a million terms stays below 1e37.
+MAX_MODEL_VALUE = 1e15
 
 
 @dataclass
@@ -178,6 +184,7 @@ def prepare_splits(
 
     scaler = SeriesScaler.fit(series_set, sizes[:, 0], series_scaler, report=report)
     scaled = scaler.apply(series_set)
+    _check_magnitude(series_set, scaled, keep, series_scaler)
 
     starts = _window_starts(series_set, sizes, keep, input_size, horizon, stride)
     for name, index in zip(("val", "test"), starts[1:]):
@@ -205,6 +212,31 @@ def prepare_splits(
         skipped=skipped,
         report=report,
     )
+
+
+def _check_magnitude(raw, scaled, keep, series_scaler):
+    """Refuses values whose squares would overflow float32 in training (see MAX_MODEL_VALUE)."""
+    for i in np.flatnonzero(keep):
+        values = scaled.series_values(i)
+        k = int(np.argmax(np.abs(values)))
+        if abs(float(values[k])) <= MAX_MODEL_VALUE:
+            continue
+        when = time_label(raw.time_at(i, [k]).astype(np.int64)[0], raw.unit)
+        value = float(raw.series_values(i)[k])
+        if series_scaler == "none":
+            where = f"series {raw.ids[i]!r} reaches {value:.3g} at {when}"
+            fix = "pass series_scaler=standard (fitted in float64) or rescale the target column"
+        else:
+            where = (
+                f"series {raw.ids[i]!r} reaches {value:.3g} at {when}, still "
+                f"{float(values[k]):.3g} after series_scaler={series_scaler} (fitted on its "
+                "training part)"
+            )
+            fix = "check that value or rescale the target column"
+        raise NHITSInputError(
+            f"{where}: float32 training squares the values (window scaling, mse loss) and "
+            f"overflows beyond |x| = {MAX_MODEL_VALUE:.0e}; {fix}"
+        )
 
 
 def _window_starts(series_set, sizes, keep, input_size, horizon, stride):

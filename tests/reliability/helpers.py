@@ -1,0 +1,200 @@
+"""Shared pieces of the reliability tests: tiny data, the CLI run in-process or as a subprocess,
+snapshots of folders, and the checks that every file of a run folder is whole."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from keras_nhits.atomic_io import is_temporary
+
+# A run that trains in seconds: the cases that must train use these flags.
+TINY = [
+    "--input-size",
+    "24",
+    "--horizon",
+    "6",
+    "--hidden-size",
+    "8",
+    "--epochs",
+    "1",
+    "--windows-per-epoch",
+    "128",
+    "--quiet",
+]
+START = np.datetime64("2024-01-01T00:00", "us")
+HOUR = np.timedelta64(1, "h")
+
+
+def hourly_frame(n_series=2, steps=200, seed=0, scale=1.0):
+    """Long format `unique_id, ds, y`: a daily cycle on a level per series, a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(steps)
+    frames = []
+    for i in range(n_series):
+        y = 10 * (i + 1) + 3 * np.sin(2 * np.pi * (t + 5 * i) / 24) + rng.normal(0, 0.1, steps)
+        frames.append(
+            pl.DataFrame({"unique_id": [f"s{i}"] * steps, "ds": START + t * HOUR, "y": y * scale})
+        )
+    return pl.concat(frames)
+
+
+# === Running the CLI ===
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def error_lines(self):
+        return self.stderr.strip().splitlines()
+
+
+def run_in_process(argv, capfd):
+    """`python -m keras_nhits.train ARGV` in this process: exit code and captured fd 1 and 2.
+
+    `cli.run` is what the module's `__main__` calls; argparse's own errors leave through
+    `SystemExit`, as they do from the command line.
+    """
+    from keras_nhits import cli, train
+
+    capfd.readouterr()
+    try:
+        code = cli.run(train.main, [str(a) for a in argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capfd.readouterr()
+    return CliResult(code, out, err)
+
+
+def run_subprocess(argv, module="keras_nhits.train", timeout=600):
+    """`python -m MODULE ARGV` in a fresh interpreter (the real proof of "no traceback")."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *[str(a) for a in argv]],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+def assert_one_error_line(result, words, code=2):
+    """Exit `code`, exactly one line on stderr, holding every one of `words`, no traceback."""
+    assert result.code == code, f"exit {result.code}, stderr: {result.stderr}"
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.error_lines
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {result.stderr}"
+    for word in words:
+        assert word in lines[0], f"{word!r} missing from: {lines[0]}"
+    return lines[0]
+
+
+# === Folders ===
+
+
+def snapshot(folder):
+    """`{relative path: bytes}` of every file under `folder` (None when it does not exist)."""
+    folder = Path(folder)
+    if not folder.exists():
+        return None
+    if folder.is_file():
+        return {"": folder.read_bytes()}
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def previous_run(folder):
+    """A folder that looks like a finished run (the files a run writes, with known bytes)."""
+    folder = Path(folder)
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "model.keras").write_bytes(b"PK previous model")
+    (folder / "model.safetensors").write_bytes(b"previous weights")
+    (folder / "config.json").write_text(json.dumps({"model": {"horizon": 6}}))
+    (folder / "metrics.json").write_text(json.dumps({"epochs_completed": 1}))
+    (folder / "checkpoints" / "state.json").write_text(json.dumps({"epoch": 1}))
+    (folder / "checkpoints" / "epoch_1.weights.h5").write_bytes(b"previous checkpoint")
+    return folder
+
+
+# === Integrity of a run folder ===
+
+
+def damaged_files(folder):
+    """The files under `folder` that are truncated or unreadable, as `{path: reason}`.
+
+    Every `.json` must parse, every `.weights.h5` must open and read in full, every `.keras`
+    must load with `safe_mode=True`, `model.safetensors` must load through
+    `keras_nhits.safetensors_io.load_model` when its `config.json` is there (alone, it must at
+    least parse). Temporary files of the atomic writers are skipped: a killed write leaves one,
+    and nothing ever reads it (see `leftovers`).
+    """
+    import h5py
+    import keras
+
+    import keras_nhits.models  # noqa: F401  (registers NHITS for keras.saving.load_model)
+    from keras_nhits import safetensors_io
+
+    damaged = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file() or path.name == ".lock" or is_temporary(path.name):
+            continue
+        try:
+            if path.suffix == ".json":
+                json.loads(path.read_text())
+            elif path.name.endswith(".weights.h5"):
+                with h5py.File(path, "r") as handle:
+                    handle.visititems(
+                        lambda _, item: item[()] if isinstance(item, h5py.Dataset) else None
+                    )
+            elif path.suffix == ".keras":
+                keras.saving.load_model(path, safe_mode=True)
+            elif path.name == "model.safetensors":
+                if (path.parent / "config.json").exists():
+                    safetensors_io.load_model(path.parent)
+                else:
+                    safetensors_io._read_safetensors(str(path))
+        except Exception as error:  # any failure to read is damage
+            damaged[str(path)] = f"{type(error).__name__}: {str(error)[:200]}"
+    return damaged
+
+
+def checked_files(folder):
+    """The files `damaged_files` reads back (all but `.lock` and temporary files)."""
+    return [
+        p
+        for p in Path(folder).rglob("*")
+        if p.is_file() and p.name != ".lock" and not is_temporary(p.name)
+    ]
+
+
+def leftovers(folder):
+    """Temporary files of the atomic writers under `folder` (a killed write leaves these)."""
+    return sorted(
+        str(p.relative_to(folder)) for p in Path(folder).rglob("*") if is_temporary(p.name)
+    )
+
+
+def write_bytes(path, data):
+    Path(path).write_bytes(data)
+    return str(path)
+
+
+def write_text(path, text):
+    Path(path).write_text(text)
+    return str(path)
+
+
+def environment():
+    """The environment of a child process: this one's, with output unbuffered."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
