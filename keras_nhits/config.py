@@ -12,6 +12,7 @@ Defaults are immutable (tuples, not lists). Validation happens in `__post_init__
 
 import dataclasses
 import json
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -26,6 +27,24 @@ FILL_MODES = ("error", "ffill", "interpolate", "zero")
 GAP_MODES = ("warn", "error", "fill")
 LOSSES = ("mae", "mse", "huber")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+# Keras activations that make sense in the MLP; named here so a config is checked before Keras
+# (and its backend) is even imported.
+ACTIVATIONS = (
+    "relu",
+    "gelu",
+    "silu",
+    "swish",
+    "elu",
+    "selu",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "softsign",
+    "leaky_relu",
+    "relu6",
+    "mish",
+    "linear",
+)
 
 # Sizes beyond these are refused before anything is allocated (a tampered or mistyped config must
 # not make the process try to allocate terabytes).
@@ -67,8 +86,10 @@ def _check_int(name, value, low, high=None):
 def _check_number(name, value, low, high=None, low_inclusive=True):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise NHITSInputError(f"{name} must be a number; received {value!r}")
+    if not math.isfinite(value):
+        raise NHITSInputError(f"{name} must be a finite number; received {value}")
     too_low = value < low if low_inclusive else value <= low
-    if too_low or (high is not None and value > high) or value != value:
+    if too_low or (high is not None and value > high):
         op = ">=" if low_inclusive else ">"
         bound = f"{op} {low}" + ("" if high is None else f" and <= {high}")
         raise NHITSInputError(f"{name} must be {bound}; received {value}")
@@ -126,6 +147,7 @@ class ModelConfig:
             interpolation=self.interpolation,
             dropout=self.dropout,
             scaler=self.scaler,
+            activation=self.activation,
         )
 
     def model_kwargs(self):
@@ -146,8 +168,13 @@ def validate_model_arguments(
     interpolation,
     dropout,
     scaler,
+    activation="relu",
 ):
-    """Checks the NHITS arguments; shared by `ModelConfig` and `NHITS.__init__`."""
+    """Checks the NHITS arguments; shared by `ModelConfig` and `NHITS.__init__`.
+
+    `activation` may also be a callable when a model is built in Python; a name must be one of
+    `ACTIVATIONS`.
+    """
     _check_int("input_size", input_size, 1, MAX_WINDOW)
     _check_int("horizon", horizon, 1, MAX_WINDOW)
     _check_int("n_stacks", n_stacks, 1, MAX_LAYERS)
@@ -179,6 +206,8 @@ def validate_model_arguments(
     if dropout >= 1.0:
         raise NHITSInputError(f"dropout must be in [0, 1); received {dropout}")
     _check_choice("scaler", scaler, WINDOW_SCALERS)
+    if isinstance(activation, str):
+        _check_choice("activation", activation, ACTIVATIONS)
 
 
 # === Data ===
@@ -247,7 +276,7 @@ class DataConfig:
         _check_int("batch_size", self.batch_size, 1, 1 << 20)
         _check_int("stride", self.stride, 1)
         _check_int("windows_per_epoch", self.windows_per_epoch, 0)
-        _check_int("seed", self.seed, 0)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
 
 
 # === Trainer ===

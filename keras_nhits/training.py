@@ -141,6 +141,12 @@ class NHITSTrainer:
     def _check_folders(self, output, checkpoints):
         """Refuses to overwrite a finished or unfinished run unless told to."""
         cfg = self.config
+        for path, flag in ((output, "--output"), (checkpoints, "--checkpoint-dir")):
+            if os.path.exists(path) and not os.path.isdir(path):
+                raise NHITSInputError(
+                    f"{flag} {path} cannot be used: it is a file, not a folder; "
+                    f"choose another {flag}"
+                )
         state = ResumableBackup.read_state(checkpoints)
         finished = os.path.exists(os.path.join(output, METRICS_FILE))
         if cfg.resume:

@@ -90,6 +90,7 @@ class NHITS(keras.Model):
             interpolation=interpolation,
             dropout=dropout,
             scaler=scaler,
+            activation=activation,
         )
         self.input_size = input_size
         self.horizon = horizon

@@ -141,10 +141,6 @@ def _gzip_header_only(tmp):
     return ["--data", tmp / "data.csv.gz"]
 
 
-CONFIG_PY = "needs a check in keras_nhits/config.py (see docs/reliability.md)"
-TRAINING_PY = "needs a check in keras_nhits/training.py (see docs/reliability.md)"
-
-
 def _known_bug(reason):
     return [pytest.mark.xfail(strict=True, reason=reason)]
 
@@ -275,25 +271,22 @@ CASES = [
         "unknown-activation",
         _flags("--activation", "sinus"),
         ["activation", "'sinus'"],
-        _known_bug(f"accepted, then Keras fails inside the run folder; {CONFIG_PY}"),
     ),
     Case(
         "infinite-learning-rate",
         _flags("--lr", "inf"),
         ["lr", "inf"],
-        _known_bug(f"inf passes the range check; {CONFIG_PY}") + [pytest.mark.slow],
+        [pytest.mark.slow],
     ),
     Case(
         "infinite-val-split",
         _flags("--val-split", "inf"),
         ["val_split", "inf"],
-        _known_bug(f"OverflowError in the range check; {CONFIG_PY}"),
     ),
     Case(
         "seed-beyond-32-bits",
         _flags("--seed", str(2**40)),
         ["seed", str(2**40)],
-        _known_bug(f"accepted, then Keras refuses it inside the run folder; {CONFIG_PY}"),
     ),
     # --- config files
     Case(
@@ -348,9 +341,6 @@ def test_output_that_is_a_file_is_refused_and_kept(tmp_path, capfd):
     assert snapshot(target) == {"": b"not a folder"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"FileExistsError after the run folder exists; {TRAINING_PY}"
-)
 def test_checkpoint_dir_that_is_a_file_is_refused_before_anything_is_written(tmp_path, capfd):
     target = write_text(tmp_path / "ckpt", "not a folder")
     out = tmp_path / "run"
