@@ -151,7 +151,7 @@ def training_config(args, counts, seed, output):
         lr=args.lr,
         lr_decays=3,
         lr_factor=0.5,
-        loss="mae",
+        loss=args.loss,
         patience=args.patience,
         seed=seed,
         output=output,
@@ -206,7 +206,7 @@ def run_neuralforecast(args, frame, counts, seed):
     import logging
 
     from neuralforecast import NeuralForecast
-    from neuralforecast.losses.pytorch import MAE
+    from neuralforecast.losses.pytorch import MAE, MSE, HuberLoss
     from neuralforecast.models import NHITS as NFNHITS
     from pytorch_lightning.callbacks import Timer
 
@@ -228,7 +228,7 @@ def run_neuralforecast(args, frame, counts, seed):
         mlp_units=[[args.hidden_size, args.hidden_size]] * 3,
         stack_types=["identity"] * 3,
         n_blocks=[1, 1, 1],
-        loss=MAE(),
+        loss={"mae": MAE, "mse": MSE, "huber": HuberLoss}[args.loss](),
         learning_rate=args.lr,
         num_lr_decays=3,
         max_steps=args.max_steps,
@@ -302,6 +302,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--hidden-size", type=int, default=512, help="units of each MLP layer")
     parser.add_argument("--lr", type=float, default=0.0, help="initial rate (default: chosen)")
+    parser.add_argument("--loss", default="", help="mae, mse or huber (default: chosen)")
     parser.add_argument("--batch-size", type=int, default=256, help="windows per step")
     parser.add_argument("--max-steps", type=int, default=500)
     parser.add_argument("--steps-per-epoch", type=int, default=25, help="steps between val checks")
@@ -315,6 +316,7 @@ def parse_args(argv=None):
     args.freq_downsample = _ints(args.freq_downsample) or chosen["freq_downsample"]
     args.scaler = args.scaler or chosen["scaler"]
     args.lr = args.lr or chosen["lr"]
+    args.loss = args.loss or chosen["loss"]
     if args.no_naive_level is None:
         args.no_naive_level = not chosen["naive_level"]
     return args
@@ -335,6 +337,7 @@ for _choice in CHOSEN.values():
     _choice.setdefault("scaler", "standard")
     _choice.setdefault("naive_level", True)
     _choice.setdefault("lr", 1e-3)
+    _choice.setdefault("loss", "mae")
 
 
 def main(argv=None):
@@ -348,6 +351,7 @@ def main(argv=None):
         f"{counts[0]}/{counts[1]}/{counts[2]}, input {input_size}, horizon {args.horizon}, "
         f"{n_windows} test windows per channel; pools {args.pool_sizes}, downsampling "
         f"{args.freq_downsample}, scaler {args.scaler}, naive level {not args.no_naive_level}, "
+        f"loss {args.loss}, lr {args.lr:g}, patience {args.patience}, "
         f"batch {args.batch_size}, at most {args.max_steps} steps",
         flush=True,
     )

@@ -67,8 +67,10 @@ def main():
     paths["model.predict"] = lambda x: model.predict(x, verbose=0, batch_size=len(x))
     paths["model(x)"] = lambda x: keras.ops.convert_to_numpy(model(x))
 
-    print(f"backend {keras.backend.backend()}, input {args.input_size}, horizon {args.horizon}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"backend {keras.backend.backend()}, input {args.input_size}, horizon {args.horizon}, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"{'path':<22} {'p50 ms (b=1)':>13} {'p99 ms (b=1)':>13} {'forecasts/s (b=256)':>20}")
     for name, call in paths.items():
         calls = args.calls if name != "model.predict" else max(args.calls // 10, 50)

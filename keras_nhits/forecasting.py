@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from keras_nhits.data import SeriesScaler, last_windows
+from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.safetensors_io import CONFIG_FILE, WEIGHTS_FILE, read_config
 
@@ -73,7 +74,14 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds"):
     if forecaster.scaler is not None and forecaster.scaler.method != "none":
         which = _scaler_rows(forecaster.scaler, windows.ids)
         x = forecaster.scaler.transform(x.astype(np.float64), which).astype(np.float32)
+    _check_range(x, windows.ids)
     y = np.asarray(forecaster.predict(x), dtype=np.float64)
+    bad = ~np.isfinite(y).all(axis=1)
+    if bad.any():
+        raise NHITSInputError(
+            f"series {windows.ids[int(np.argmax(bad))]!r}: the model's forecast is not finite; "
+            "check that series' last values and the model's weights"
+        )
     if which is not None:
         y = forecaster.scaler.inverse_transform(y, which)
     columns = {}
@@ -83,6 +91,18 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds"):
     columns[time_col] = np.concatenate(times)
     columns["forecast"] = y.reshape(-1)
     return pl.DataFrame(columns)
+
+
+def _check_range(x, ids):
+    """Refuses last windows the float32 model cannot take (the limit training applies)."""
+    peaks = np.max(np.abs(x), axis=1) if x.size else np.zeros(0)
+    bad = ~(peaks <= MAX_MODEL_VALUE)  # NaN and inf included
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise NHITSInputError(
+            f"series {ids[i]!r} reaches {float(peaks[i]):.3g} in its last window: beyond the "
+            f"float32 model's range |x| <= {MAX_MODEL_VALUE:.0e}; rescale the target column"
+        )
 
 
 def _scaler_rows(scaler, ids):
@@ -101,10 +121,7 @@ def _from_run_folder(folder):
 
     record = read_config(folder)
     model = load_model(folder)
-    training = record.get("training", {})
-    options = {
-        k: training[k] for k in ("target", "time_col", "id_col", "fill", "gaps") if k in training
-    }
+    options = _run_data_options(record)
     scaler_record = record.get("data", {}).get("series_scaler")
     scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
     return Forecaster(
@@ -115,6 +132,25 @@ def _from_run_folder(folder):
         scaler,
         folder,
     )
+
+
+def _run_data_options(record):
+    """The reader settings of a run: its flags, with the columns it resolved filling the ones
+    left to detection, so that predict reads the columns the model was trained on."""
+    training = record.get("training", {})
+    options = {
+        k: training[k] for k in ("target", "time_col", "id_col", "fill", "gaps") if k in training
+    }
+    columns = record.get("data", {}).get("columns") or {}
+    resolved = {
+        "target": ",".join(columns.get("targets") or ()),
+        "time_col": columns.get("time") or "",
+        "id_col": columns.get("id") or "",
+    }
+    for name, value in resolved.items():
+        if not options.get(name) and value:
+            options[name] = value
+    return options
 
 
 def _from_keras_file(path):

@@ -22,7 +22,7 @@ import time
 import keras
 import numpy as np
 
-from keras_nhits.atomic_io import atomic_output, write_json_atomic
+from keras_nhits.atomic_io import atomic_output, remove_leftovers, write_json_atomic
 from keras_nhits.callbacks import (
     BEST_WEIGHTS,
     AtomicModelCheckpoint,
@@ -108,6 +108,9 @@ class NHITSTrainer:
         try:
             scope = keras.device(device) if device else contextlib.nullcontext()
             with RunLock(output), scope:
+                # Checked again under the lock: another run may have written in the meantime.
+                self._check_folders(output, checkpoints)
+                remove_leftovers(output)
                 return self._train(source, raw, splits, output, checkpoints)
         finally:
             keras.config.set_dtype_policy(policy)
@@ -147,6 +150,8 @@ class NHITSTrainer:
                     f"{flag} {path} cannot be used: it is a file, not a folder; "
                     f"choose another {flag}"
                 )
+        if cfg.overwrite and not cfg.resume:
+            return  # everything there is replaced; a damaged state.json need not be read
         state = ResumableBackup.read_state(checkpoints)
         finished = os.path.exists(os.path.join(output, METRICS_FILE))
         if cfg.resume:

@@ -255,3 +255,29 @@ def test_a_damaged_state_file_is_one_line_and_changes_nothing(tmp_path, capfd, t
         result = run_in_process(flags, capfd)
         assert_one_error_line(result, ["state.json is damaged", words])
         assert snapshot(out) == before
+
+
+def test_overwrite_replaces_a_damaged_checkpoint_folder(tmp_path, capfd):
+    data = tmp_path / "series.csv"
+    hourly_frame().write_csv(data)
+    out = tmp_path / "run"
+    (out / "checkpoints").mkdir(parents=True)
+    (out / "checkpoints" / "state.json").write_text(DAMAGED_STATES[0][1])
+    flags = [*RUN_FLAGS, "--epochs", "1", "--data", data, "--output", out, "--overwrite"]
+    result = run_in_process(flags, capfd)
+    assert result.code == 0, result.err
+    assert json.loads((out / "checkpoints" / "state.json").read_text())["epoch"] == 1
+    assert not damaged_files(out)
+
+
+def test_a_new_run_clears_what_a_killed_writer_left_in_its_output(tmp_path, capfd):
+    data = tmp_path / "series.csv"
+    hourly_frame().write_csv(data)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / ".model.safetensors.tmp-0a1b2c3d.tmp").write_bytes(b"half a file")
+    (out / "notes.txt").write_text("the user's own file\n")
+    result = run_in_process([*RUN_FLAGS, "--epochs", "1", "--data", data, "--output", out], capfd)
+    assert result.code == 0, result.err
+    assert leftovers(out) == []
+    assert (out / "notes.txt").read_text() == "the user's own file\n"

@@ -136,11 +136,6 @@ DATA_CASES = [
         _frame_file(hourly_frame().rename({"y": "price"}), "p.csv"),
         ["'y'", "not found"],
         id="missing-target",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the run records target='' (auto), so predict silently forecasts 'price'; "
-            "keras_nhits/forecasting.py should default to the resolved data.columns",
-        ),
     ),
     pytest.param(
         lambda t: write_text(t / "n.csv", "unique_id,ds,y\na,2024-01-01,1\na,2024-01-02,NaN\n"),
@@ -155,11 +150,6 @@ DATA_CASES = [
         _frame_file(hourly_frame(scale=1e30), "huge.csv"),
         ["series 's0'", "float32"],
         id="values-1e30",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="predict writes inf forecasts and exits 0; keras_nhits/forecasting.py should "
-            "apply the MAX_MODEL_VALUE check to the scaled last windows",
-        ),
     ),
 ]
 
