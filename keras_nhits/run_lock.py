@@ -79,18 +79,7 @@ class RunLock:
                 f"output folder {self.folder} cannot be used: {error.strerror or error}; "
                 "choose another --output"
             ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd)
-            os.close(fd)
-            raise NHITSInputError(
-                f"output folder {self.folder} is in use by another run (pid {holder}); "
-                "wait for it or choose another --output"
-            ) from None
-        except BaseException:
-            os.close(fd)
-            raise
+        _lock_or_refuse(fd, self.folder)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
@@ -116,6 +105,38 @@ class RunLock:
 
     def __repr__(self):
         return f"RunLock({str(self.folder)!r}, locked={self.locked})"
+
+
+def refuse_if_in_use(folder):
+    """Raises the "in use by another run" error if a live run holds `folder`'s lock.
+
+    Creates and changes nothing (a folder without a `.lock` file is free), so a run can say that
+    another one is at work before it checks, and refuses, what that run is writing.
+    """
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(Path(folder) / LOCK_FILE_NAME, os.O_RDONLY)
+    except OSError:
+        return
+    _lock_or_refuse(fd, Path(folder))  # closes fd when it raises
+    os.close(fd)  # closing drops the flock
+
+
+def _lock_or_refuse(fd, folder):
+    """Takes the flock on `fd` without waiting, or closes `fd` and raises naming the holder."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _read_pid(fd)
+        os.close(fd)
+        raise NHITSInputError(
+            f"output folder {folder} is in use by another run (pid {holder}); "
+            "wait for it or choose another --output"
+        ) from None
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _read_pid(fd):

@@ -38,7 +38,7 @@ from keras_nhits.evaluation import evaluate_split
 from keras_nhits.metrics import season_length_for
 from keras_nhits.models.nhits import NHITS
 from keras_nhits.plotting import plot_forecasts
-from keras_nhits.run_lock import RunLock
+from keras_nhits.run_lock import RunLock, refuse_if_in_use
 from keras_nhits.safetensors_io import load_model as load_safetensors_model
 from keras_nhits.safetensors_io import read_config, save_model
 from keras_nhits.sample_data import SAMPLE_PATH
@@ -109,7 +109,7 @@ class NHITSTrainer:
             scope = keras.device(device) if device else contextlib.nullcontext()
             with RunLock(output), scope:
                 # Checked again under the lock: another run may have written in the meantime.
-                self._check_folders(output, checkpoints)
+                self._check_folders(output, checkpoints, locked=True)
                 remove_leftovers(output)
                 return self._train(source, raw, splits, output, checkpoints)
         finally:
@@ -141,8 +141,9 @@ class NHITSTrainer:
             )
         return raw, splits
 
-    def _check_folders(self, output, checkpoints):
-        """Refuses to overwrite a finished or unfinished run unless told to."""
+    def _check_folders(self, output, checkpoints, locked=False):
+        """Refuses to overwrite a finished or unfinished run unless told to, and a folder another
+        run holds (`locked`: this process holds the lock already)."""
         cfg = self.config
         for path, flag in ((output, "--output"), (checkpoints, "--checkpoint-dir")):
             if os.path.exists(path) and not os.path.isdir(path):
@@ -150,6 +151,8 @@ class NHITSTrainer:
                     f"{flag} {path} cannot be used: it is a file, not a folder; "
                     f"choose another {flag}"
                 )
+        if not locked:
+            refuse_if_in_use(output)  # before saying what the other run's files look like
         if cfg.overwrite and not cfg.resume:
             return  # everything there is replaced; a damaged state.json need not be read
         state = ResumableBackup.read_state(checkpoints)

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.run_lock import RunLock
+from keras_nhits.run_lock import RunLock, refuse_if_in_use
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fcntl.flock is POSIX-only")
 
@@ -85,3 +85,16 @@ def test_reentering_the_same_lock_is_a_bug(tmp_path):
     with RunLock(tmp_path) as lock:
         with pytest.raises(RuntimeError, match="already holds"):
             lock.acquire()
+
+
+def test_the_probe_names_a_live_holder_and_creates_nothing(holder, tmp_path):
+    folder, process = holder
+    with pytest.raises(NHITSInputError, match=f"in use by another run \\(pid {process.pid}\\)"):
+        refuse_if_in_use(folder)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    refuse_if_in_use(folder)  # a dead holder's lock is free
+    refuse_if_in_use(tmp_path / "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+    with RunLock(folder):  # the probe left nothing held
+        pass

@@ -218,6 +218,11 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_pat
         assert_one_error_line(run_in_process([*flags, "--overwrite"], capfd), words)
         assert os.stat(out / "checkpoints").st_ino == folder
         assert (out / "checkpoints" / "run_config.json").exists()
+        # Once it has saved an epoch, a plain run is told the folder is in use, not "stopped".
+        while not (out / "checkpoints" / "state.json").exists() and time.time() < deadline:
+            assert first.poll() is None, "the first run ended early"
+            time.sleep(0.1)
+        assert_one_error_line(run_in_process(flags, capfd), words)
         assert first.poll() is None, "the first run died"
     finally:
         first.kill()
