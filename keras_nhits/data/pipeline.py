@@ -1,6 +1,7 @@
 """`make_dataset`: window starts -> a `tf.data.Dataset` of `(x, y)` batches for `model.fit`.
 
-The flat values live in the pipeline as one tensor. Each epoch shuffles (or samples) the index
+The flat values live in the pipeline as one tensor, shared by every dataset made from the same
+`SeriesSet`. Each epoch shuffles (or samples) the index
 array of window starts, batches it, and cuts every batch with one vectorised `tf.gather` of
 `start[:, None] + range(input_size + horizon)`, so no window exists before its batch is made.
 Keras 3 takes a `tf.data.Dataset` on the TensorFlow, JAX and PyTorch backends alike.
@@ -12,12 +13,17 @@ batches epoch after epoch, and different seeds different ones.
 """
 
 import math
+import weakref
 
 import numpy as np
 import tensorflow as tf
 
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.errors import NHITSInputError
+
+# One values tensor per SeriesSet, shared by its train, validation and test datasets (each
+# `tf.constant` is a copy of the whole array); dropped with the SeriesSet.
+_VALUE_TENSORS = weakref.WeakKeyDictionary()
 
 
 def make_dataset(
@@ -85,7 +91,7 @@ def make_dataset(
     per_epoch = windows_per_epoch or n
     n_batches = math.ceil(per_epoch / batch_size)
     index_dtype = tf.int32 if starts.dtype == np.int32 else tf.int64
-    values_t = tf.constant(values, dtype=tf.float32)
+    values_t = _values_tensor(series, values)
     starts_t = tf.constant(starts, dtype=index_dtype)
     window = tf.range(span, dtype=index_dtype)
 
@@ -101,6 +107,17 @@ def make_dataset(
     batches = batches.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _values_tensor(series, values):
+    """The float32 tensor of `values`, made once per `SeriesSet`."""
+    if not isinstance(series, SeriesSet):
+        return tf.constant(values, dtype=tf.float32)
+    cached = _VALUE_TENSORS.get(series)
+    if cached is None or cached[0] is not series.values:
+        cached = (series.values, tf.constant(values, dtype=tf.float32))
+        _VALUE_TENSORS[series] = cached
+    return cached[1]
 
 
 def _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle):

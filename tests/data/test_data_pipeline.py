@@ -81,3 +81,18 @@ def test_dataset_feeds_model_fit(splits):
     history = model.fit(train, validation_data=val, epochs=2, shuffle=False, verbose=0)
     assert len(history.history["loss"]) == 2
     assert np.isfinite(history.history["val_loss"]).all()
+
+
+def test_the_datasets_of_one_series_set_share_one_values_tensor():
+    from keras_nhits.data import pipeline
+
+    splits = prepare_splits(load_series(np.arange(300.0)), input_size=8, horizon=4)
+    first = pipeline._values_tensor(splits.series, splits.series.values)
+    assert pipeline._values_tensor(splits.series, splits.series.values) is first
+    val = make_dataset(splits.series, splits.val, input_size=8, horizon=4)
+    assert pipeline._VALUE_TENSORS[splits.series][1] is first
+    x, _ = next(iter(val))
+    np.testing.assert_array_equal(x.numpy()[0], splits.series.values[splits.val[0] :][:8])
+    # New values (a rescaled copy) get a new tensor, never the stale one.
+    splits.series.values = splits.series.values * 2
+    assert pipeline._values_tensor(splits.series, splits.series.values) is not first
