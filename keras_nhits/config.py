@@ -27,6 +27,7 @@ FILL_MODES = ("error", "ffill", "interpolate", "zero")
 GAP_MODES = ("warn", "error", "fill")
 LOSSES = ("mae", "mse", "huber")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+JIT_MODES = ("auto", "on", "off")
 # Keras activations that make sense in the MLP; named here so a config is checked before Keras
 # (and its backend) is even imported.
 ACTIVATIONS = (
@@ -311,6 +312,13 @@ class TrainerConfig:
     season_length: int = field(
         default=0, metadata={"help": "season for the seasonal-naive baseline (0: from frequency)"}
     )
+    jit_compile: str = field(
+        default="auto",
+        metadata={
+            "help": "compile the training step: auto (XLA on TensorFlow and JAX, eager on "
+            "PyTorch), on, off"
+        },
+    )
     gpu: int = field(default=0, metadata={"help": "GPU index to train on (-1: CPU)"})
     mixed_precision: bool = field(
         default=False, metadata={"help": "mixed_float16 on a GPU (ignored on CPU)"}
@@ -342,6 +350,7 @@ class TrainerConfig:
         _check_int("lr_decays", self.lr_decays, 0)
         _check_int("season_length", self.season_length, 0)
         _check_int("gpu", self.gpu, -1)
+        _check_choice("jit_compile", self.jit_compile, JIT_MODES)
 
 
 # === Config ===

@@ -183,7 +183,11 @@ class NHITSTrainer:
         keras.utils.set_random_seed(cfg.seed)
         model = NHITS(**cfg.model.model_kwargs())
         model.build((None, cfg.input_size))
-        model.compile(optimizer=make_optimizer(cfg), loss=make_loss(cfg.loss), jit_compile="auto")
+        model.compile(
+            optimizer=make_optimizer(cfg),
+            loss=make_loss(cfg.loss),
+            jit_compile=jit_compile_setting(cfg.jit_compile),
+        )
 
         has_val = len(splits.val) > 0
         monitor = "val_loss" if has_val else "loss"
@@ -343,6 +347,20 @@ class NHITSTrainer:
 
 
 # === Config ===
+
+
+def jit_compile_setting(mode):
+    """`model.compile(jit_compile=...)` for the `jit_compile` option `auto`, `on` or `off`.
+
+    `auto` compiles with XLA on TensorFlow, also on a CPU, where Keras' own "auto" leaves it
+    off: XLA trains the default model 15-25 % faster there (docs/model.md). JAX always compiles;
+    PyTorch stays eager (`torch.compile` took 65 s for 3 % more).
+    """
+    if mode == "on":
+        return True
+    if mode == "off":
+        return False
+    return True if keras.backend.backend() == "tensorflow" else "auto"
 
 
 def make_optimizer(cfg):
