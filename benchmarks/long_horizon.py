@@ -137,6 +137,7 @@ def training_config(args, counts, seed, output):
         input_size=input_size,
         horizon=args.horizon,
         hidden_size=args.hidden_size,
+        dropout=args.dropout,
         pool_sizes=args.pool_sizes,
         freq_downsample=args.freq_downsample,
         pooling="max",
@@ -228,6 +229,7 @@ def run_neuralforecast(args, frame, counts, seed):
         mlp_units=[[args.hidden_size, args.hidden_size]] * 3,
         stack_types=["identity"] * 3,
         n_blocks=[1, 1, 1],
+        dropout_prob_theta=args.dropout,
         loss={"mae": MAE, "mse": MSE, "huber": HuberLoss}[args.loss](),
         learning_rate=args.lr,
         num_lr_decays=3,
@@ -301,12 +303,15 @@ def parse_args(argv=None):
         "--no-naive-level", action="store_true", default=None, help="(default: chosen)"
     )
     parser.add_argument("--hidden-size", type=int, default=512, help="units of each MLP layer")
+    parser.add_argument("--dropout", type=float, default=0.0, help="MLP dropout rate")
     parser.add_argument("--lr", type=float, default=0.0, help="initial rate (default: chosen)")
     parser.add_argument("--loss", default="", help="mae, mse or huber (default: chosen)")
     parser.add_argument("--batch-size", type=int, default=256, help="windows per step")
-    parser.add_argument("--max-steps", type=int, default=500)
+    parser.add_argument("--max-steps", type=int, default=0, help="(default: chosen)")
     parser.add_argument("--steps-per-epoch", type=int, default=25, help="steps between val checks")
-    parser.add_argument("--patience", type=int, default=4, help="early stopping, in val checks")
+    parser.add_argument(
+        "--patience", type=int, default=0, help="early stopping, in val checks (default: chosen)"
+    )
     parser.add_argument("--compare-neuralforecast", action="store_true")
     args = parser.parse_args(argv)
     if args.horizon not in HORIZONS[args.dataset]:
@@ -317,6 +322,8 @@ def parse_args(argv=None):
     args.scaler = args.scaler or chosen["scaler"]
     args.lr = args.lr or chosen["lr"]
     args.loss = args.loss or chosen["loss"]
+    args.max_steps = args.max_steps or chosen["max_steps"]
+    args.patience = args.patience or chosen["patience"]
     if args.no_naive_level is None:
         args.no_naive_level = not chosen["naive_level"]
     return args
@@ -338,6 +345,8 @@ for _choice in CHOSEN.values():
     _choice.setdefault("naive_level", True)
     _choice.setdefault("lr", 1e-3)
     _choice.setdefault("loss", "mae")
+    _choice.setdefault("max_steps", 500)
+    _choice.setdefault("patience", 4)
 
 
 def main(argv=None):
