@@ -335,7 +335,13 @@ def _ints(text):
 
 # The per-dataset choices, made on the validation split (docs/benchmarks.md has the evidence).
 CHOSEN = {
-    "etth1": {"pool_sizes": (16, 8, 1), "freq_downsample": (24, 12, 1)},
+    "etth1": {
+        "pool_sizes": (16, 8, 1),
+        "freq_downsample": (24, 12, 1),
+        "lr": 1e-4,
+        "max_steps": 1000,
+        "patience": 8,
+    },
     "etth2": {"pool_sizes": (16, 8, 1), "freq_downsample": (24, 12, 1)},
     "exchange": {"pool_sizes": (2, 2, 1), "freq_downsample": (4, 2, 1), "lr": 1e-4},
     "ili": {"pool_sizes": (2, 2, 1), "freq_downsample": (4, 2, 1)},

@@ -143,7 +143,8 @@ class NHITS(keras.Model):
         self.built = True
 
     def _components(self, inputs, training=None):
-        """Scaled forecast components: level, one per stack, and the scaler's statistics."""
+        """Scaled forecast components: the level `[B, 1]` (None without `naive_level`), one
+        `[B, H]` forecast per stack, and the scaler's statistics."""
         shape = tuple(inputs.shape)
         if len(shape) != 2 or shape[1] not in (None, self.input_size):
             raise NHITSInputError(
@@ -152,8 +153,8 @@ class NHITS(keras.Model):
             )
         scaled, loc, scale = self.window_scaler(inputs)  # [B, L], [B, 1], [B, 1] in float32
         residual = ops.cast(scaled, self.compute_dtype)
-        last = scaled[:, -1:] if self.naive_level else ops.zeros_like(scaled[:, -1:])
-        level = ops.repeat(last, self.horizon, axis=1)  # [B, 1] -> [B, H]
+        # [B, 1]: broadcast over the horizon where it is added (a repeat costs serving latency).
+        level = scaled[:, -1:] if self.naive_level else None
         stack_forecasts = [None] * self.n_stacks
         final = len(self.blocks) - 1
         for i, (block, s) in enumerate(zip(self.blocks, self._block_stack)):
@@ -168,8 +169,8 @@ class NHITS(keras.Model):
 
     def call(self, inputs, training=None):
         level, stack_forecasts, loc, scale = self._components(inputs, training=training)
-        forecast = level
-        for stack_forecast in stack_forecasts:
+        forecast = stack_forecasts[0] if level is None else level + stack_forecasts[0]
+        for stack_forecast in stack_forecasts[1:]:
             forecast = forecast + stack_forecast
         return self.window_scaler.inverse(forecast, loc, scale)  # float32 [B, H], raw units
 
@@ -181,6 +182,7 @@ class NHITS(keras.Model):
         rows sum to `model(inputs)`, because the inverse scaling is affine.
         """
         level, stack_forecasts, loc, scale = self._components(inputs, training=False)
+        level = ops.zeros_like(stack_forecasts[0]) + (0.0 if level is None else level)  # [B, H]
         rows = [self.window_scaler.inverse(level, loc, scale)]
         rows += [f * scale for f in stack_forecasts]
         return ops.stack(rows, axis=1)
