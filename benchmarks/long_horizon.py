@@ -302,8 +302,12 @@ def parse_args(argv=None):
     parser.add_argument(
         "--no-naive-level", action="store_true", default=None, help="(default: chosen)"
     )
-    parser.add_argument("--hidden-size", type=int, default=512, help="units of each MLP layer")
-    parser.add_argument("--dropout", type=float, default=0.0, help="MLP dropout rate")
+    parser.add_argument(
+        "--hidden-size", type=int, default=0, help="units of each MLP layer (default: chosen)"
+    )
+    parser.add_argument(
+        "--dropout", type=float, default=None, help="MLP dropout rate (default: chosen)"
+    )
     parser.add_argument("--lr", type=float, default=0.0, help="initial rate (default: chosen)")
     parser.add_argument("--loss", default="", help="mae, mse or huber (default: chosen)")
     parser.add_argument("--batch-size", type=int, default=256, help="windows per step")
@@ -323,6 +327,9 @@ def parse_args(argv=None):
     args.lr = args.lr or chosen["lr"]
     args.loss = args.loss or chosen["loss"]
     args.max_steps = args.max_steps or chosen["max_steps"]
+    args.hidden_size = args.hidden_size or chosen["hidden_size"]
+    if args.dropout is None:
+        args.dropout = chosen["dropout"]
     args.patience = args.patience or chosen["patience"]
     if args.no_naive_level is None:
         args.no_naive_level = not chosen["naive_level"]
@@ -343,7 +350,15 @@ CHOSEN = {
         "patience": 8,
     },
     "etth2": {"pool_sizes": (16, 8, 1), "freq_downsample": (24, 12, 1)},
-    "exchange": {"pool_sizes": (2, 2, 1), "freq_downsample": (4, 2, 1), "lr": 1e-4},
+    "exchange": {
+        "pool_sizes": (2, 2, 1),
+        "freq_downsample": (4, 2, 1),
+        "lr": 1e-4,
+        "hidden_size": 32,
+        "dropout": 0.3,
+        "max_steps": 1000,
+        "patience": 8,
+    },
     "ili": {"pool_sizes": (2, 2, 1), "freq_downsample": (4, 2, 1)},
 }
 for _choice in CHOSEN.values():
@@ -353,6 +368,8 @@ for _choice in CHOSEN.values():
     _choice.setdefault("loss", "mae")
     _choice.setdefault("max_steps", 500)
     _choice.setdefault("patience", 4)
+    _choice.setdefault("hidden_size", 512)
+    _choice.setdefault("dropout", 0.0)
 
 
 def main(argv=None):
@@ -366,7 +383,8 @@ def main(argv=None):
         f"{counts[0]}/{counts[1]}/{counts[2]}, input {input_size}, horizon {args.horizon}, "
         f"{n_windows} test windows per channel; pools {args.pool_sizes}, downsampling "
         f"{args.freq_downsample}, scaler {args.scaler}, naive level {not args.no_naive_level}, "
-        f"loss {args.loss}, lr {args.lr:g}, patience {args.patience}, "
+        f"MLP {args.hidden_size} units, dropout {args.dropout:g}, loss {args.loss}, "
+        f"lr {args.lr:g}, patience {args.patience}, "
         f"batch {args.batch_size}, at most {args.max_steps} steps",
         flush=True,
     )

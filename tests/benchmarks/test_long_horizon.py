@@ -97,3 +97,21 @@ def test_tiny_run_through_the_trainer_has_the_protocol_windows(bench, tmp_path):
     line = bench.row("keras_nhits", "ili", 24, [result], "test")
     assert line.startswith("| keras_nhits | ili | 24 |")
     assert "1.862 / 0.869" in line  # the published figures are printed beside ours
+
+
+def test_per_dataset_choices_are_defaults_that_flags_override(bench, tmp_path):
+    base = ["--data-dir", str(tmp_path), "--horizon", "96", "--dataset"]
+    exchange = bench.parse_args([*base, "exchange"])
+    assert (exchange.hidden_size, exchange.dropout, exchange.lr) == (32, 0.3, 1e-4)
+    assert (exchange.max_steps, exchange.patience, exchange.loss) == (1000, 8, "mae")
+    etth2 = bench.parse_args([*base, "etth2"])
+    assert (etth2.hidden_size, etth2.dropout, etth2.max_steps) == (512, 0.0, 500)
+    assert etth2.pool_sizes == (16, 8, 1) and etth2.freq_downsample == (24, 12, 1)
+    flags = ["--hidden-size", "8", "--dropout", "0", "--loss", "huber", "--patience", "2"]
+    chosen = bench.parse_args([*base, "exchange", *flags])
+    assert (chosen.hidden_size, chosen.dropout, chosen.loss, chosen.patience) == (
+        8,
+        0.0,
+        "huber",
+        2,
+    )
