@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-# What `_temp_name` and `atomic_directory` make: `.NAME.tmp-XXXXXXXX[SUFFIX]`,
-# `.NAME.old-XXXXXXXX`; and `.NAME.tmp.SUFFIX`, a fixed temporary name (the best-weights
-# checkpoint).
+# Temporary names: `_temp_name` makes `.NAME.tmp-XXXXXXXX[SUFFIX]`, `atomic_directory` also
+# `.NAME.old-XXXXXXXX`, and the best-weights checkpoint uses the fixed `.NAME.tmp.SUFFIX`.
 _LEFTOVER = re.compile(r"^\..+\.(tmp-[0-9a-f]{8}|old-[0-9a-f]{8}|tmp\.)")
 
 # === Helpers ===

@@ -58,8 +58,9 @@ class CliResult:
         return self.stderr.strip().splitlines()
 
 
-def run_in_process(argv, capfd):
-    """`python -m keras_nhits.train ARGV` in this process: exit code and captured fd 1 and 2.
+def run_in_process(argv, capfd, main=None):
+    """`python -m keras_nhits.train ARGV` (or the command whose `main` is given) in this
+    process: exit code and captured fd 1 and 2.
 
     `cli.run` is what the module's `__main__` calls; argparse's own errors leave through
     `SystemExit`, as they do from the command line.
@@ -68,7 +69,7 @@ def run_in_process(argv, capfd):
 
     capfd.readouterr()
     try:
-        code = cli.run(train.main, [str(a) for a in argv])
+        code = cli.run(main or train.main, [str(a) for a in argv])
     except SystemExit as exit_:
         code = exit_.code
     out, err = capfd.readouterr()

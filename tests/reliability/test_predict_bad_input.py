@@ -13,9 +13,9 @@ import keras
 import pytest
 
 from tests.reliability.helpers import (
-    CliResult,
     assert_one_error_line,
     hourly_frame,
+    run_in_process,
     run_subprocess,
     write_bytes,
     write_text,
@@ -46,15 +46,7 @@ def run_dir(tmp_path_factory):
 
 
 def _predict(argv, capfd):
-    from keras_nhits import cli
-
-    capfd.readouterr()
-    try:
-        code = cli.run(predict.main, [str(a) for a in argv])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capfd.readouterr()
-    return CliResult(code, out, err)
+    return run_in_process(argv, capfd, main=predict.main)
 
 
 def _copy(run_dir, tmp_path):
