@@ -153,7 +153,7 @@ class NHITS(keras.Model):
             )
         scaled, loc, scale = self.window_scaler(inputs)  # [B, L], [B, 1], [B, 1] in float32
         residual = ops.cast(scaled, self.compute_dtype)
-        # [B, 1]: broadcast over the horizon where it is added (a repeat costs serving latency).
+        # [B, 1]: broadcast over the horizon where it is added (a repeat adds ops to every call).
         level = scaled[:, -1:] if self.naive_level else None
         stack_forecasts = [None] * self.n_stacks
         final = len(self.blocks) - 1
