@@ -1,14 +1,16 @@
 """Serving latency and throughput of the default N-HiTS: SavedModel, `model.predict`, `model(x)`.
 
 Prints p50/p99 latency of one forecast (batch 1) and forecasts per second at batch 256 for the
-default architecture (input 480, horizon 96) through
+default architecture (input 480, horizon 96; `--hidden-size` for narrower MLPs) through
   (a) the exported TensorFlow SavedModel's `serving_default` signature (TensorFlow and JAX only),
   (b) `model.predict`, and
   (c) a direct `model(x)` call,
 on the backend chosen with KERAS_BACKEND. The live-trading target is p50 < 2 ms for batch 1
-from the SavedModel on a 2-core CPU.
+from the SavedModel on a 2-core CPU. Batch-1 calls are measured in 10 rounds; besides p50 and p99
+over all calls, the lowest and highest p50 of a round show how much the machine drifted.
+`serving_kernels.py` takes the SavedModel's time apart.
 
-    KERAS_BACKEND=tensorflow python benchmarks/serving_latency.py [--calls 2000]
+    KERAS_BACKEND=tensorflow python benchmarks/serving_latency.py [--calls 2000] [--hidden-size 512]
 """
 
 import argparse
@@ -25,7 +27,8 @@ from keras_nhits import NHITS  # noqa: E402
 from keras_nhits.saved_model import EXPORT_BACKENDS, export_saved_model  # noqa: E402
 
 
-def latencies(call, x, calls, warmup=50):
+def latencies(call, x, calls, warmup=50, rounds=10):
+    """p50 and p99 over `calls` calls in ms, and the lowest and highest p50 of `rounds` rounds."""
     for _ in range(warmup):
         call(x)
     times = np.empty(calls)
@@ -33,7 +36,8 @@ def latencies(call, x, calls, warmup=50):
         start = time.perf_counter()
         call(x)
         times[i] = time.perf_counter() - start
-    return np.percentile(times, 50) * 1e3, np.percentile(times, 99) * 1e3
+    round_p50 = [np.percentile(part, 50) * 1e3 for part in np.array_split(times, rounds)]
+    return np.percentile(times, 50) * 1e3, np.percentile(times, 99) * 1e3, round_p50
 
 
 def throughput(call, x, seconds=3.0):
@@ -49,10 +53,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--input-size", type=int, default=480)
     parser.add_argument("--horizon", type=int, default=96)
+    parser.add_argument("--hidden-size", type=int, default=512)
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
 
-    model = NHITS(input_size=args.input_size, horizon=args.horizon)
+    model = NHITS(input_size=args.input_size, horizon=args.horizon, hidden_size=args.hidden_size)
     rng = np.random.default_rng(0)
     one = rng.normal(size=(1, args.input_size)).astype("float32") + 100
     batch = rng.normal(size=(256, args.input_size)).astype("float32") + 100
@@ -69,14 +74,18 @@ def main():
 
     print(
         f"backend {keras.backend.backend()}, input {args.input_size}, horizon {args.horizon}, "
-        f"{os.cpu_count()} CPUs"
+        f"hidden {args.hidden_size}, {model.count_params():,} weights, {os.cpu_count()} CPUs"
     )
-    print(f"{'path':<22} {'p50 ms (b=1)':>13} {'p99 ms (b=1)':>13} {'forecasts/s (b=256)':>20}")
+    print(
+        f"{'path':<22} {'p50 ms (b=1)':>13} {'round p50s':>13} {'p99 ms (b=1)':>13} "
+        f"{'forecasts/s (b=256)':>20}"
+    )
     for name, call in paths.items():
         calls = args.calls if name != "model.predict" else max(args.calls // 10, 50)
-        p50, p99 = latencies(call, one, calls)
+        p50, p99, round_p50 = latencies(call, one, calls)
+        spread = f"{min(round_p50):.2f}-{max(round_p50):.2f}"
         rate = throughput(call, batch)
-        print(f"{name:<22} {p50:>13.3f} {p99:>13.3f} {rate:>20,.0f}")
+        print(f"{name:<22} {p50:>13.3f} {spread:>13} {p99:>13.3f} {rate:>20,.0f}")
     if "SavedModel signature" not in paths:
         print("(SavedModel export needs the TensorFlow or JAX backend)")
 
