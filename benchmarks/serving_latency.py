@@ -7,6 +7,8 @@ default architecture (input 480, horizon 96; `--hidden-size` for narrower MLPs) 
   (c) a direct `model(x)` call, and
   (d) `model.predict_on_batch`, which runs Keras' compiled predict step on one batch without
       building a data iterator and a callback list each call (most of what `predict` costs),
+  (e) the same SavedModel through TensorFlow's C API, as TensorFlow Serving runs it, without
+      Python in the loop (`savedmodel_latency.c`, compiled here when a C compiler is at hand),
 on the backend chosen with KERAS_BACKEND. The live-trading target is p50 < 2 ms for batch 1
 from the SavedModel on a 2-core CPU. Batch-1 calls are measured in 10 rounds; besides p50 and p99
 over all calls, the lowest and highest p50 of a round show how much the machine drifted.
@@ -24,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import savedmodel_c_api  # noqa: E402
 
 from keras_nhits import NHITS  # noqa: E402
 from keras_nhits.saved_model import EXPORT_BACKENDS, export_saved_model  # noqa: E402
@@ -92,6 +95,26 @@ def main():
         print(f"{name:<22} {p50:>13.3f} {spread:>13} {p99:>13.3f} {rate:>20,.0f}")
     if "SavedModel signature" not in paths:
         print("(SavedModel export needs the TensorFlow or JAX backend)")
+        return
+    saved = os.path.join(folder, "saved")
+    try:
+        harness = savedmodel_c_api.build(folder)
+    except savedmodel_c_api.HarnessUnavailable as error:
+        print(f"(SavedModel through the C API skipped: {error})")
+        return
+    one = savedmodel_c_api.measure(harness, saved, args.input_size, 1, args.calls)
+    many = savedmodel_c_api.measure(harness, saved, args.input_size, 256, max(args.calls // 10, 50))
+    spread = f"{one['round_p50_low_ms']:.2f}-{one['round_p50_high_ms']:.2f}"
+    print(
+        f"{'SavedModel, C API':<22} {one['p50_ms']:>13.3f} {spread:>13} {one['p99_ms']:>13.3f} "
+        f"{many['forecasts_per_s']:>20,.0f}"
+    )
+    window = savedmodel_c_api.harness_window(1, args.input_size)
+    expected = float(paths["SavedModel signature"](window)[0, 0])
+    if abs(one["first_value"] - expected) > 1e-4 * max(1.0, abs(expected)):
+        raise SystemExit(
+            f"the C API forecast {one['first_value']} differs from Python's {expected}"
+        )
 
 
 if __name__ == "__main__":
