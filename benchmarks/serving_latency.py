@@ -1,12 +1,13 @@
-"""Serving latency and throughput of the default N-HiTS: SavedModel, `model.predict`, `model(x)`.
+"""Serving latency and throughput of the default N-HiTS, from Python and through the C API.
 
 Prints p50/p99 latency of one forecast (batch 1) and forecasts per second at batch 256 for the
 default architecture (input 480, horizon 96; `--hidden-size` for narrower MLPs) through
-  (a) the exported TensorFlow SavedModel's `serving_default` signature (TensorFlow and JAX only),
+  (a) the exported TensorFlow SavedModel's `serving_default` signature, loaded in Python with
+      `tf.saved_model.load` (TensorFlow and JAX only),
   (b) `model.predict`,
-  (c) a direct `model(x)` call, and
+  (c) a direct `model(x)` call,
   (d) `model.predict_on_batch`, which runs Keras' compiled predict step on one batch without
-      building a data iterator and a callback list each call (most of what `predict` costs),
+      building a data iterator and a callback list each call (most of what `predict` costs), and
   (e) the same SavedModel through TensorFlow's C API, as TensorFlow Serving runs it, without
       Python in the loop (`savedmodel_latency.c`, compiled here when a C compiler is at hand),
 on the backend chosen with KERAS_BACKEND. The live-trading target is p50 < 2 ms for batch 1
@@ -74,7 +75,7 @@ def main():
         folder = tempfile.mkdtemp()
         export_saved_model(model, os.path.join(folder, "saved"))
         serve = tf.saved_model.load(os.path.join(folder, "saved")).signatures["serving_default"]
-        paths["SavedModel signature"] = lambda x: serve(history=tf.constant(x))["forecast"].numpy()
+        paths["SavedModel, Python"] = lambda x: serve(history=tf.constant(x))["forecast"].numpy()
     paths["model.predict"] = lambda x: model.predict(x, verbose=0, batch_size=len(x))
     paths["model(x)"] = lambda x: keras.ops.convert_to_numpy(model(x))
     paths["model.predict_on_batch"] = model.predict_on_batch
@@ -93,7 +94,7 @@ def main():
         spread = f"{min(round_p50):.2f}-{max(round_p50):.2f}"
         rate = throughput(call, batch)
         print(f"{name:<22} {p50:>13.3f} {spread:>13} {p99:>13.3f} {rate:>20,.0f}")
-    if "SavedModel signature" not in paths:
+    if "SavedModel, Python" not in paths:
         print("(SavedModel export needs the TensorFlow or JAX backend)")
         return
     saved = os.path.join(folder, "saved")
@@ -102,18 +103,20 @@ def main():
     except savedmodel_c_api.HarnessUnavailable as error:
         print(f"(SavedModel through the C API skipped: {error})")
         return
-    one = savedmodel_c_api.measure(harness, saved, args.input_size, 1, args.calls)
-    many = savedmodel_c_api.measure(harness, saved, args.input_size, 256, max(args.calls // 10, 50))
-    spread = f"{one['round_p50_low_ms']:.2f}-{one['round_p50_high_ms']:.2f}"
+    single = savedmodel_c_api.measure(harness, saved, args.input_size, 1, args.calls)
+    batched = savedmodel_c_api.measure(
+        harness, saved, args.input_size, 256, max(args.calls // 10, 50)
+    )
+    spread = f"{single['round_p50_low_ms']:.2f}-{single['round_p50_high_ms']:.2f}"
     print(
-        f"{'SavedModel, C API':<22} {one['p50_ms']:>13.3f} {spread:>13} {one['p99_ms']:>13.3f} "
-        f"{many['forecasts_per_s']:>20,.0f}"
+        f"{'SavedModel, C API':<22} {single['p50_ms']:>13.3f} {spread:>13} "
+        f"{single['p99_ms']:>13.3f} {batched['forecasts_per_s']:>20,.0f}"
     )
     window = savedmodel_c_api.harness_window(1, args.input_size)
-    expected = float(paths["SavedModel signature"](window)[0, 0])
-    if abs(one["first_value"] - expected) > 1e-4 * max(1.0, abs(expected)):
+    expected = float(paths["SavedModel, Python"](window)[0, 0])
+    if abs(single["first_value"] - expected) > 1e-4 * max(1.0, abs(expected)):
         raise SystemExit(
-            f"the C API forecast {one['first_value']} differs from Python's {expected}"
+            f"the C API forecast {single['first_value']} differs from Python's {expected}"
         )
 
 
