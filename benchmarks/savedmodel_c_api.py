@@ -40,6 +40,13 @@ def build(output_dir=None):
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise HarnessUnavailable(f"compiling {SOURCE.name} failed: {last}")
+    try:  # a folder mounted noexec, or libraries the loader cannot find, fail here
+        usage = subprocess.run([str(executable)], capture_output=True, text=True)
+    except OSError as error:
+        raise HarnessUnavailable(f"cannot run {executable}: {error.strerror}") from None
+    if usage.returncode != 2:
+        last = (usage.stderr.strip().splitlines() or ["no message"])[-1]
+        raise HarnessUnavailable(f"{executable.name} does not start: {last}")
     return executable
 
 
