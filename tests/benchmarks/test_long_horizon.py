@@ -5,21 +5,16 @@ README (`n_train = int(0.7 n)`, `n_test = int(0.2 n)`, `n_test - H + 1` test win
 """
 
 import gzip
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
 
-SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "long_horizon.py"
+from tests.benchmarks.scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("long_horizon", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("long_horizon")
 
 
 def write_csv(path, rows, channels=3, seed=0):

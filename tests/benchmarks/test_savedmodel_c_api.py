@@ -1,14 +1,11 @@
 """The C-API latency harness runs the exported SavedModel and forecasts what Python does."""
 
-import importlib.util
-import pathlib
 import shutil
-import sys
 
 import keras
 import pytest
 
-FOLDER = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.scripts import load_benchmark
 
 pytestmark = [
     pytest.mark.skipif(
@@ -23,13 +20,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def c_api():
-    spec = importlib.util.spec_from_file_location(
-        "savedmodel_c_api", FOLDER / "savedmodel_c_api.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("savedmodel_c_api", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("savedmodel_c_api")
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,10 @@
 """The serving-kernel benchmark multiplies what the model multiplies for one forecast."""
 
-import importlib.util
-import pathlib
-
 import keras
 import numpy as np
 import pytest
 
-SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "serving_kernels.py"
+from tests.benchmarks.scripts import load_benchmark
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow", reason="the script measures TensorFlow kernels"
@@ -16,10 +13,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("serving_kernels", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("serving_kernels")
 
 
 def test_model_kernels_are_the_default_models_products(bench):
