@@ -8,10 +8,12 @@ POSIX and Windows when both names are on the same file system (hence the same fo
 fsynced too, so the rename itself survives a power cut. On an exception the temporary file is
 removed and an existing target is left exactly as it was.
 
-Temporary names start with `.` (hidden from `ls`) and contain `.tmp`: `.NAME.tmp-XXXXXXXX.tmp` for
-`atomic_write`, `.NAME.tmp-XXXXXXXX.SUFFIX` for `atomic_output` (whose callers need the real
-suffix), `.NAME.tmp-XXXXXXXX` for `atomic_directory`. Leftovers from a killed process can be
-deleted safely.
+Temporary names start with `.` (hidden from `ls`); `<hex>` is 8 random hex digits:
+`.NAME.tmp-<hex>.tmp` for `atomic_write`, `.NAME.tmp-<hex>.SUFFIX` for `atomic_output` (whose
+callers need the real suffix), `.NAME.tmp-<hex>` for `atomic_directory`, which also parks the
+folder it replaces as `.NAME.old-<hex>`; the best-weights checkpoint (callbacks.py) writes the
+fixed `.best.tmp.weights.h5`. Leftovers from a killed process can be deleted safely
+(`remove_leftovers`).
 
 The parent folder must exist; nothing here creates it.
 """
@@ -27,8 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Temporary names: `_temp_name` makes `.NAME.tmp-XXXXXXXX[SUFFIX]`, `atomic_directory` also
-# `.NAME.old-XXXXXXXX`, and the best-weights checkpoint uses the fixed `.NAME.tmp.SUFFIX`.
+# Matches every temporary name the module docstring lists.
 _LEFTOVER = re.compile(r"^\..+\.(tmp-[0-9a-f]{8}|old-[0-9a-f]{8}|tmp\.)")
 
 # === Helpers ===
