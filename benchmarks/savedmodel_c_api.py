@@ -19,6 +19,11 @@ class HarnessUnavailable(RuntimeError):
     """The C harness cannot be built here (no C compiler, or no C API in the TensorFlow wheel)."""
 
 
+def _last_line(stderr):
+    """A failed command's last line of stderr: its own message, after any log lines."""
+    return (stderr.strip().splitlines() or ["no message"])[-1]
+
+
 def build(output_dir=None):
     """Compiles the harness against the installed TensorFlow; returns the executable's path."""
     import tensorflow as tf
@@ -38,15 +43,13 @@ def build(output_dir=None):
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise HarnessUnavailable(f"compiling {SOURCE.name} failed: {last}")
+        raise HarnessUnavailable(f"compiling {SOURCE.name} failed: {_last_line(done.stderr)}")
     try:  # a folder mounted noexec, or libraries the loader cannot find, fail here
         usage = subprocess.run([str(executable)], capture_output=True, text=True)
     except OSError as error:
         raise HarnessUnavailable(f"cannot run {executable}: {error.strerror}") from None
     if usage.returncode != 2:
-        last = (usage.stderr.strip().splitlines() or ["no message"])[-1]
-        raise HarnessUnavailable(f"{executable.name} does not start: {last}")
+        raise HarnessUnavailable(f"{executable.name} does not start: {_last_line(usage.stderr)}")
     return executable
 
 
@@ -66,14 +69,12 @@ def measure(executable, folder, input_size, batch, calls):
     """Runs the harness; returns its figures: `p50_ms`, `p99_ms`, `round_p50_low_ms`,
     `round_p50_high_ms`, `forecasts_per_s` and `first_value` (the first forecast's first step)."""
     tensor_in, tensor_out = signature_tensors(folder)
-    command = [str(executable), str(folder), tensor_in, tensor_out, str(input_size)]
+    arguments = [folder, tensor_in, tensor_out, input_size, batch, calls]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run(
-        command + [str(batch), str(calls)], capture_output=True, text=True, env=env
-    )
+    command = [str(executable), *map(str, arguments)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"{executable.name} failed: {last}")
+        raise RuntimeError(f"{executable.name} failed: {_last_line(done.stderr)}")
     fields = dict(field.split("=") for field in done.stdout.split())
     return {key: float(value) for key, value in fields.items() if key != "batch"}
 
