@@ -1,9 +1,9 @@
 """`make_dataset`: window starts -> a `tf.data.Dataset` of `(x, y)` batches for `model.fit`.
 
 The flat values live in the pipeline as one tensor, shared by every dataset made from the same
-`SeriesSet`. Each epoch shuffles (or samples) the index
-array of window starts, batches it, and cuts every batch with one vectorised `tf.gather` of
-`start[:, None] + range(input_size + horizon)`, so no window exists before its batch is made.
+`SeriesSet`. Each epoch shuffles (or samples) the index array of window starts, batches it, and
+cuts every batch with one vectorised `tf.gather` of `start[:, None] + range(input_size +
+horizon)`, so no window exists before its batch is made.
 Keras 3 takes a `tf.data.Dataset` on the TensorFlow, JAX and PyTorch backends alike.
 
 Shuffling is seeded and reshuffles on every pass over the dataset (every epoch), reproducibly:
