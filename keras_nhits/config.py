@@ -241,6 +241,13 @@ class DataConfig:
     gaps: str = field(
         default="warn", metadata={"help": "gaps in the time index: warn, error, fill"}
     )
+    freq: str = field(
+        default="",
+        metadata={
+            "help": "step of the time index: h, 30min, D, B (business days), W, MS, ME, QS, YS "
+            "or a Polars duration such as 15m, 2h, 1mo (default: inferred per series)"
+        },
+    )
     val_split: float = field(
         default=0.1, metadata={"help": "validation part: fraction < 1 or a count of steps"}
     )
@@ -334,6 +341,10 @@ class TrainerConfig:
     export: bool = field(default=False, metadata={"help": "also write a TF SavedModel"})
     tensorboard: str = field(default="", metadata={"help": "TensorBoard log folder (off if empty)"})
     quiet: bool = field(default=False, metadata={"help": "one line per epoch, no progress bar"})
+    plot_series: str = field(
+        default="",
+        metadata={"help": "series ids drawn in forecast.png, comma-separated (default: every one)"},
+    )
 
     def __post_init__(self):
         _check_int("epochs", self.epochs, 1)

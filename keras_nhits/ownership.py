@@ -1,0 +1,121 @@
+"""What this project wrote, so that a command replaces only that and never a file of the user's.
+
+Every folder a command creates (a run folder, its checkpoints, a SavedModel from export) holds a
+small marker file, `.keras_nhits`, a JSON object naming what kind of folder it is. A command may
+write into, replace or clean a folder only when it is new, empty, or carries the marker of the
+kind the command writes; anything else is refused before a byte is written, whatever flag
+(`--overwrite` included) was given. Inside a marked folder only the names this project writes
+are ever replaced or removed: a user's notes kept there survive an `--overwrite`.
+
+The input a command reads is never an output: `refuse_overlap` compares real paths, so a
+symbolic link or `./` spelling does not hide that `--output` is the data file.
+
+Run folders written before markers existed are recognised by their `config.json`
+(`"format": "keras_nhits"`), so they stay replaceable with `--overwrite`.
+"""
+
+import json
+import os
+
+from keras_nhits.errors import NHITSInputError
+
+MARKER_FILE = ".keras_nhits"
+KINDS = ("run", "checkpoints", "saved_model")
+# A marker is a few dozen bytes; a bigger file of that name is not one of ours.
+MAX_MARKER_BYTES = 4096
+# How many foreign names a message shows before summarising.
+SHOWN_NAMES = 3
+
+
+def write_marker(folder, kind):
+    """Marks `folder` (which must exist) as a `kind` folder written by keras_nhits."""
+    from keras_nhits import __version__
+    from keras_nhits.atomic_io import write_json_atomic
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; received {kind!r}")
+    path = os.path.join(folder, MARKER_FILE)
+    if marker_kind(folder) != kind:
+        write_json_atomic(path, {"written_by": "keras_nhits", "kind": kind, "version": __version__})
+
+
+def marker_kind(folder):
+    """The kind named by `folder`'s marker (or a pre-marker run folder's config), else None."""
+    path = os.path.join(folder, MARKER_FILE)
+    record = _small_json(path)
+    if isinstance(record, dict) and record.get("written_by") == "keras_nhits":
+        kind = record.get("kind")
+        return kind if kind in KINDS else None
+    legacy = _small_json(os.path.join(folder, "config.json"), limit=1 << 24)
+    if isinstance(legacy, dict) and legacy.get("format") == "keras_nhits":
+        return "run"
+    return None
+
+
+def _small_json(path, limit=MAX_MARKER_BYTES):
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > limit:
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def check_output_folder(path, kind, flag):
+    """Refuses `path` as the folder a command writes unless it is new, empty or ours.
+
+    Args:
+        path: the folder the command will create or write into.
+        kind: the marker kind the command writes there (`run`, `checkpoints`, `saved_model`).
+        flag: the flag that named it, for the message (`--output`).
+
+    Raises `NHITSInputError` when `path` is a file, or a folder holding anything without the
+    `kind` marker (a folder of the user's, another kind of our folders, the current folder).
+    """
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise NHITSInputError(
+            f"{flag} {path} is a file, not a folder; choose a new folder name for {flag}"
+        )
+    if not os.path.isdir(path):
+        return
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as error:
+        raise NHITSInputError(f"{flag} {path} cannot be read ({error.strerror})") from None
+    if not names:
+        return
+    found = marker_kind(path)
+    if found == kind:
+        return
+    what = (
+        f"a keras_nhits {found.replace('_', ' ')} folder"
+        if found
+        else f"files keras_nhits did not write ({summarise(names)})"
+    )
+    raise NHITSInputError(
+        f"{flag} {path} holds {what}; nothing was changed: choose a new or empty folder for {flag}"
+    )
+
+
+def refuse_overlap(output, inputs, flag, what="the data it reads"):
+    """Refuses an `output` path that is one of `inputs` or holds one of them (a folder).
+
+    `inputs` are paths the command reads; real paths are compared, so links and relative
+    spellings are seen through.
+    """
+    out = os.path.realpath(output)
+    for source in inputs:
+        real = os.path.realpath(source)
+        if real == out or real.startswith(out.rstrip(os.sep) + os.sep):
+            raise NHITSInputError(
+                f"{flag} {output} would replace {what} ({source}); nothing was changed: "
+                f"choose another {flag}"
+            )
+
+
+def summarise(names, limit=SHOWN_NAMES):
+    """`a, b, c and 97 more`: a bounded list for a one-line message."""
+    names = list(names)
+    shown = ", ".join(str(n)[:80] for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
