@@ -8,10 +8,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 import polars as pl
+import pytest
 
 from keras_nhits.atomic_io import is_temporary
+
+# For end-to-end checks of the command-line path that do not depend on the backend: they run in
+# the TensorFlow pass of the suite only, to keep CI's three passes short.
+ONE_BACKEND = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="backend-independent command-line path: checked in the TensorFlow pass only",
+)
 
 # A run that trains in seconds: the cases that must train use these flags.
 TINY = [
