@@ -14,6 +14,7 @@ import polars as pl
 from keras_nhits.config import FILL_MODES, GAP_MODES
 from keras_nhits.data.cleaning import clean_series
 from keras_nhits.data.columns import resolve_columns
+from keras_nhits.data.frequency import parse_spec
 from keras_nhits.data.report import Report
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.sources import open_source, polars_errors
@@ -64,7 +65,15 @@ class _Interleaved(Exception):
 
 
 def load_series(
-    source, *, target="", time_col="", id_col="", fill="error", gaps="warn", chunk_rows=CHUNK_ROWS
+    source,
+    *,
+    target="",
+    time_col="",
+    id_col="",
+    fill="error",
+    gaps="warn",
+    freq="",
+    chunk_rows=CHUNK_ROWS,
 ):
     """Reads, checks and repairs every series of `source` into a `SeriesSet`.
 
@@ -83,6 +92,10 @@ def load_series(
         gaps: missing time steps: `"warn"` (default) reports them and keeps the observations as
             a sequence; `"error"` raises at the first gap; `"fill"` inserts the missing steps
             and fills them by `fill` (interpolation when `fill="error"`).
+        freq: the step of every series (`--freq`): `"h"`, `"30min"`, `"D"`, `"B"` (business
+            days), `"W"`, `"MS"`, `"ME"`, `"QS"`, `"YS"`, a Polars duration (`"15m"`, `"1mo"`)
+            ...; see `keras_nhits.data.frequency`. Default `""`: inferred per series. A series
+            whose own step disagrees with it is refused, naming both.
         chunk_rows: rows read per slice of a long-format source.
 
     Returns:
@@ -98,6 +111,7 @@ def load_series(
         raise NHITSInputError(f"fill must be one of {', '.join(FILL_MODES)}; received {fill!r}")
     if gaps not in GAP_MODES:
         raise NHITSInputError(f"gaps must be one of {', '.join(GAP_MODES)}; received {gaps!r}")
+    spec = parse_spec(freq) if str(freq).strip() else None
     src = open_source(source)
     with polars_errors(src.name):
         schema = src.frame.collect_schema()
@@ -117,7 +131,7 @@ def load_series(
     time_expr, unit = (None, None)
     if cols.time is not None:
         time_expr, unit = time_expression(cols.time, schema[cols.time])
-    reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name)
+    reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name, spec)
     with polars_errors(src.name):
         if not cols.long:
             reader.read_wide(src.frame, n_rows)
@@ -125,7 +139,7 @@ def load_series(
             try:
                 reader.read_long(src.frame, n_rows, max(int(chunk_rows), 1))
             except _Interleaved:
-                reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name)
+                reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name, spec)
                 reader.report.add(
                     f"rows of different series were interleaved; regrouped them by {cols.id!r} "
                     "(series keep the order of their first row)"
@@ -172,8 +186,9 @@ def _regrouped(frame, id_col):
 class _Reader:
     """Reads series from slices of a frame, cleans them and packs them into one array."""
 
-    def __init__(self, cols, time_expr, unit, schema, fill, gaps, name):
+    def __init__(self, cols, time_expr, unit, schema, fill, gaps, name, spec=None):
         self.cols, self.unit, self.fill, self.gaps, self.name = cols, unit, fill, gaps, name
+        self.spec = spec
         self.report = Report()
         self.exprs = [
             pl.col(t).cast(pl.Float64).alias(f"__y{j}") for j, t in enumerate(cols.targets)
