@@ -257,8 +257,10 @@ def season_length_for(freq):
     """A default season length for a sampling frequency, or 0 when there is none to assume.
 
     Args:
-        freq: the step between consecutive timestamps, as a `numpy.timedelta64` or a
-            `datetime.timedelta`; None or an integer (series indexed by step number, no calendar)
+        freq: the step between consecutive timestamps, as a `numpy.timedelta64`, a
+            `datetime.timedelta`, `keras_nhits.data.frequency.BusinessDay()` or a step's text
+            (`"1h"`, `"B"`, `"1 hours"`: what `parse_freq` reads, e.g. a run's recorded
+            `data.freqs`); None or an integer (series indexed by step number, no calendar)
             gives 0.
 
     Returns:
@@ -267,6 +269,7 @@ def season_length_for(freq):
         - a step from 1 minute up to a day that divides a day evenly: steps per day
           (hourly -> 24, 15 minutes -> 96, 6 hours -> 4), the daily cycle;
         - 1 day: 7, the weekly cycle;
+        - 1 business day: 5, the trading week;
         - 7 days: 52, the yearly cycle;
         - 28 to 31 days, or `timedelta64(1, "M")`: 12 (monthly);
         - 89 to 92 days, or `timedelta64(3, "M")`: 4 (quarterly);
@@ -274,6 +277,12 @@ def season_length_for(freq):
 
         Callers treat 0 as "no seasonality known" and fall back to the plain naive forecast (m=1).
     """
+    from keras_nhits.data.frequency import BusinessDay, parse_freq
+
+    if isinstance(freq, str):
+        freq = parse_freq(freq)
+    if isinstance(freq, BusinessDay):
+        return 5
     # np.timedelta64 subclasses np.signedinteger, hence numbers.Integral: test it first.
     if freq is None or (
         isinstance(freq, numbers.Integral) and not isinstance(freq, np.timedelta64)

@@ -3,13 +3,19 @@
 Every repair is tallied in the load's `Report`; everything that cannot be repaired (a duplicate
 timestamp, a missing value with `fill="error"`, a value beyond float32) raises `NHITSInputError`
 naming the series and the first offending timestamp.
+
+With a step given (`freq`, the user's `--freq`) each series is checked against it: its own step
+(inferred as without it) must be that step, on the anchor the spelling requires (`MS`: the 1st of
+months), else the series is refused naming both steps; timestamps off the grid and gaps are then
+handled by `gaps` as usual, and a series with a single timestamp gets the given step.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from keras_nhits.data.timeindex import infer_step, time_label
+from keras_nhits.data.frequency import BusinessDay, freq_name, same_step, step_kind
+from keras_nhits.data.timeindex import Step, business_step, infer_step, time_label
 from keras_nhits.errors import NHITSInputError
 
 # float32 tops out at 3.4e38; anything above this would become inf when stored.
@@ -29,7 +35,7 @@ class CleanSeries:
     ticks: np.ndarray | None
 
 
-def clean_series(series_id, ticks, y, *, unit, fill, gaps, report):
+def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
     """Checks and repairs one series (see the module docstring); returns a `CleanSeries`.
 
     Args:
@@ -40,6 +46,7 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report):
         fill: "error" | "ffill" | "interpolate" | "zero".
         gaps: "warn" | "error" | "fill".
         report: the load's `Report`.
+        freq: the step every series must have, a `frequency.FreqSpec`, or None to infer it.
     """
     n = len(y)
     if ticks is None:
@@ -79,6 +86,8 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report):
         )
 
     step = infer_step(ticks, unit)
+    if freq is not None:
+        step = _given_step(series_id, ticks, unit, step, freq)
     regular = step.regular
     if not regular:
         ticks, y, regular = _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report)
@@ -104,20 +113,84 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report):
     )
 
 
+def _given_step(series_id, ticks, unit, step, spec):
+    """The series' `Step` on the grid of `spec` (a `FreqSpec`); raises if it has another step."""
+    given = spec.step
+    name = (
+        f"--freq {spec.text}"
+        if spec.text == freq_name(given)
+        else (f"--freq {spec.text} ({freq_name(given)})")
+    )
+    if (unit is None) != (step_kind(given) == "int"):
+        has = "integer steps (an integer time column, or none)" if unit is None else "datetimes"
+        needs = "a time column of dates or datetimes" if unit is None else "integer steps"
+        raise NHITSInputError(
+            f"series {series_id!r} has {has} but {name} needs {needs}; pass another --freq or "
+            "leave it empty"
+        )
+    if step.freq is None:
+        step = Step(given, step.positions, None)
+    elif not same_step(step.freq, given):
+        business = business_step(ticks, unit) if isinstance(given, BusinessDay) else None
+        if business is None or not same_step(step.freq, np.timedelta64(1, "D")):
+            raise NHITSInputError(
+                f"series {series_id!r} has step {_described(step.freq)} but {name} was given; pass "
+                f"--freq "
+                f"{freq_name(step.freq)}, or leave --freq empty to infer each series' step"
+            )
+        step = business  # a single week of weekdays
+    if isinstance(given, BusinessDay) and business_step(ticks[:1], unit) is None:
+        raise NHITSInputError(
+            f"series {series_id!r}: {time_label(ticks[0], unit)} is not a business day (a "
+            f"midnight, Monday to Friday), which {name} needs; pass another --freq"
+        )
+    _check_anchor(series_id, ticks[0], unit, spec, name)
+    return step
+
+
+def _described(freq):
+    if step_kind(freq) == "business":
+        return "B (business days)"
+    return freq_name(freq)
+
+
+_ANCHORS = {"start": "on the 1st of a month", "end": "on the last day of a month"}
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _check_anchor(series_id, tick, unit, spec, name):
+    """Raises if the series' grid (its first timestamp) is not on the anchor of `spec`."""
+    if spec.anchor is None:
+        return
+    day = np.datetime64(int(tick), unit).astype("datetime64[D]")
+    if spec.anchor == "start":
+        ok = day.astype("datetime64[M]").astype("datetime64[D]") == day
+    elif spec.anchor == "end":
+        ok = (day + 1).astype("datetime64[M]") != day.astype("datetime64[M]")
+    else:
+        ok = (day.astype(np.int64) + 3) % 7 == spec.anchor  # 1970-01-01 was a Thursday
+    if not ok:
+        where = _ANCHORS.get(spec.anchor) or f"on a {_WEEKDAYS[spec.anchor]}"
+        raise NHITSInputError(
+            f"series {series_id!r} starts at {time_label(tick, unit)}, not {where} as {name} "
+            f"needs; pass --freq {freq_name(spec.step)} to keep the data's own day"
+        )
+
+
 def _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report):
     """Applies `gaps` to a series whose timestamps skip steps; returns (ticks, y, regular)."""
     irregular = step.off_grid is not None
     if irregular:
         where = (
             f"timestamp {time_label(ticks[step.off_grid], unit)} is off the grid of its most "
-            f"common step {step.freq}"
+            f"common step {freq_name(step.freq)}"
         )
         fixes = "gaps=warn keeps the timestamps as a sequence"
     else:
         k = int(np.argmax(np.diff(step.positions) != 1))
         where = (
             f"gap after {time_label(ticks[k], unit)} (next timestamp "
-            f"{time_label(ticks[k + 1], unit)}, step {step.freq})"
+            f"{time_label(ticks[k + 1], unit)}, step {freq_name(step.freq)})"
         )
         fixes = (
             "gaps=fill inserts the missing steps, gaps=warn keeps the observations as a sequence"
@@ -135,7 +208,7 @@ def _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report):
         raise NHITSInputError(
             f"series {series_id!r}: filling its gaps would make {length} steps out of {len(y)} "
             f"(from {time_label(ticks[0], unit)} to {time_label(ticks[-1], unit)} at step "
-            f"{step.freq}); check the timestamps or use gaps=warn"
+            f"{freq_name(step.freq)}); check the timestamps or use gaps=warn"
         )
     filled = np.full(length, np.nan)
     filled[step.positions] = y

@@ -4,7 +4,7 @@ A step (a series' frequency) is one of:
 
 - `np.timedelta64` in a fixed unit (`"h"`, `"m"`, `"D"` ...): hourly, 15 minutes, daily, weekly;
 - `np.timedelta64(k, "M")`: k calendar months (monthly, quarterly = 3, yearly = 12);
-- `BusinessDay(k)`: k business days (Monday to Friday; Friday + 1 is Monday);
+- `BusinessDay()`: one business day (Monday to Friday; Friday + 1 is Monday);
 - an int: integer steps (an integer time column, or the row order);
 - None: unknown (a series with a single timestamp).
 
@@ -35,17 +35,15 @@ from keras_nhits.errors import NHITSInputError
 
 @dataclass(frozen=True)
 class BusinessDay:
-    """A step of `n` business days (Monday to Friday), e.g. trading days without holidays.
+    """The step of one business day (Monday to Friday; Friday + 1 is Monday), e.g. trading days.
 
     Example:
         >>> str(BusinessDay())
         'B'
     """
 
-    n: int = 1
-
     def __str__(self):
-        return "B" if self.n == 1 else f"{self.n}B"
+        return "B"
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ def parse_freq(text):
 
     Example:
         >>> parse_freq("MS"), parse_freq("B"), parse_freq("90min")
-        (np.timedelta64(1,'M'), BusinessDay(n=1), np.timedelta64(90,'m'))
+        (np.timedelta64(1,'M'), BusinessDay(), np.timedelta64(90,'m'))
     """
     return parse_spec(text).step
 
@@ -147,7 +145,7 @@ def _parse(text):
         if k is None:
             return None
         if unit == "B":
-            return BusinessDay(k), None
+            return (BusinessDay() if k == 1 else None), None
         if unit == "i":
             return k, None
         if unit in _MONTHS:
@@ -176,7 +174,27 @@ def coarsest(step):
     return step
 
 
-# === Writing ===
+# === Comparing and writing ===
+
+
+def step_kind(freq):
+    """`"business"`, `"calendar"` (months), `"fixed"` (a timedelta), `"int"` or None."""
+    if freq is None:
+        return None
+    if isinstance(freq, BusinessDay):
+        return "business"
+    if isinstance(freq, np.timedelta64):
+        return "calendar" if np.datetime_data(freq.dtype)[0] in ("M", "Y") else "fixed"
+    return "int"
+
+
+def same_step(a, b):
+    """True when `a` and `b` are the same step (1 h == 60 min; a month is never 30 days)."""
+    kind = step_kind(a)
+    if kind != step_kind(b):
+        return False
+    return kind in (None, "business") or bool(a == b)
+
 
 _NAMES = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -185,12 +203,12 @@ def freq_name(freq):
     """A step as short text that `parse_freq` reads back: `"1h"`, `"15m"`, `"1mo"`, `"B"` ..."""
     if freq is None:
         return "unknown"
-    if isinstance(freq, BusinessDay):
+    kind = step_kind(freq)
+    if kind == "business":
         return str(freq)
-    if isinstance(freq, (int, np.integer)) and not isinstance(freq, np.timedelta64):
+    if kind == "int":
         return f"{int(freq)}i"
-    unit = np.datetime_data(freq.dtype)[0]
-    if unit in ("M", "Y"):
+    if kind == "calendar":
         months = int(freq.astype("timedelta64[M]").astype(np.int64))
         for name, size in (("y", 12), ("q", 3), ("mo", 1)):
             if months % size == 0:

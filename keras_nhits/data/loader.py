@@ -283,6 +283,7 @@ class _Reader:
             fill=self.fill,
             gaps=self.gaps,
             report=self.report,
+            freq=self.spec,
         )
         n = len(clean.values)
         if self.size + n > len(self.values):

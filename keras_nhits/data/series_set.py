@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from keras_nhits.data.timeindex import as_time, is_calendar, regular_times
+from keras_nhits.data.timeindex import as_time, regular_times, times_at
 from keras_nhits.errors import NHITSInputError
 
 
@@ -23,8 +23,9 @@ class SeriesSet:
         offsets: int64 `[n_series + 1]`, start of each series in `values` (last = total).
         ids: series names (str), one per series.
         starts: int64 `[n_series]`, first tick of each series (see `unit`).
-        freqs: per series, its step: `np.timedelta64` (`"M"` = calendar months), an int for
-            integer steps, or None for a single observation.
+        freqs: per series, its step: `np.timedelta64` (`"M"` = calendar months),
+            `BusinessDay()`, an int for integer steps, or None for a single observation (see
+            `keras_nhits.data.frequency`).
         unit: NumPy datetime unit of the ticks (`"us"`, `"ns"`, `"D"` ...), or None when times
             are integer steps (an integer time column, or the row order).
         explicit_ticks: `{series index: int64 ticks}` for the series that are not regular.
@@ -95,10 +96,9 @@ class SeriesSet:
         """The timestamps of series `i` at step `positions` (an int array), without building
         the whole time array of a regular series."""
         positions = np.asarray(positions, dtype=np.int64)
-        freq = self.freqs[i]
-        if i in self.explicit_ticks or freq is None or is_calendar(freq):
+        if i in self.explicit_ticks or self.freqs[i] is None:
             return self.times(i)[positions]
-        return as_time(self.starts[i], self.unit) + positions * freq
+        return times_at(as_time(self.starts[i], self.unit), self.freqs[i], positions)
 
     def last_time(self, i):
         """The last timestamp of series `i`."""

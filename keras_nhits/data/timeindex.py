@@ -9,6 +9,12 @@ The step (frequency) of a series is its most common difference between consecuti
 step of 28-31 days (or a multiple, e.g. quarters and years) on timestamps anchored to the same day
 of the month, or to the month's end, is a calendar step `np.timedelta64(k, "M")`, so monthly data
 is regular and its future timestamps land on month boundaries.
+
+Dates (or midnight datetimes) that all fall on Monday to Friday, a day apart except for jumps over
+weekends, are business days (`BusinessDay()`, "B"): positions are counted in business days
+(`np.busday_count`), so a missing Wednesday is a gap and a weekend is not, and they continue on
+business days (`np.busday_offset`: Friday -> Monday). Exchange holidays are gaps. The steps'
+types and their spellings are in `keras_nhits.data.frequency`.
 """
 
 from dataclasses import dataclass
@@ -16,10 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from keras_nhits.data.frequency import BusinessDay, coarsest
 from keras_nhits.errors import NHITSInputError
-
-# Coarsest first: a step is written in the coarsest unit that holds it exactly (1 h, not 3.6e9 us).
-STEP_UNITS = ("D", "h", "m", "s", "ms", "us", "ns")
 
 
 def time_expression(column, dtype):
@@ -82,12 +86,7 @@ def coarsest_step(ticks, unit):
     """`ticks` ticks of `unit` as a timedelta in the coarsest exact unit (or an int step)."""
     if unit is None:
         return int(ticks)
-    step = np.timedelta64(int(ticks), unit)
-    for coarse in STEP_UNITS:
-        candidate = step.astype(f"timedelta64[{coarse}]")
-        if candidate == step:
-            return candidate
-    return step
+    return coarsest(np.timedelta64(int(ticks), unit))
 
 
 # === Steps ===
@@ -126,11 +125,40 @@ def infer_step(ticks, unit):
         calendar = _calendar_step(ticks, unit, mode)
         if calendar is not None:
             return calendar
+        if mode == _day(unit):
+            business = business_step(ticks, unit)
+            # Weekdays only, and fewer business days than days: some step jumps over a weekend
+            # (a single week of Monday to Friday is plain daily data).
+            if business is not None and business.positions[-1] < (ticks[-1] - ticks[0]) // mode:
+                return business
     return _on_grid(coarsest_step(mode, unit), ticks - ticks[0], mode)
 
 
+def _day(unit):
+    return int(np.timedelta64(1, "D").astype(f"timedelta64[{unit}]").astype(np.int64))
+
+
+def _business_days(ticks, unit):
+    """The ticks as `datetime64[D]` when every one is a midnight on Monday to Friday, else None."""
+    if unit is None or (ticks % _day(unit)).any():
+        return None
+    days = (ticks // _day(unit)).astype("datetime64[D]")
+    return days if np.is_busday(days).all() else None
+
+
+def business_step(ticks, unit):
+    """The `Step` of business-day ticks: positions counted in business days (Fri -> Mon is 1).
+
+    Returns None when a tick is not a midnight on Monday to Friday.
+    """
+    days = _business_days(ticks, unit)
+    if days is None:
+        return None
+    return Step(BusinessDay(), np.busday_count(days[0], days).astype(np.int64), None)
+
+
 def _calendar_step(ticks, unit, mode):
-    day = np.timedelta64(1, "D").astype(f"timedelta64[{unit}]").astype(np.int64)
+    day = _day(unit)
     months = round(mode / (30.44 * day))
     if months < 1 or abs(mode - months * 30.44 * day) > 3 * day * max(1, months // 12 + 1):
         return None
@@ -171,13 +199,22 @@ def regular_times(start, freq, n):
                 "the step of a series with a single timestamp is unknown; it cannot be continued"
             )
         return np.asarray([start])[:n]
-    k = np.arange(n, dtype=np.int64)
+    return times_at(start, freq, np.arange(n, dtype=np.int64))
+
+
+def times_at(start, freq, positions):
+    """The timestamps `positions` (an int array) steps of `freq` after `start`."""
+    positions = np.asarray(positions, dtype=np.int64)
     if is_calendar(freq):
-        return _add_months(start, k * int(freq.astype(np.int64)))
+        return _add_months(start, positions * int(freq.astype(np.int64)))
+    if isinstance(freq, BusinessDay):
+        unit = np.datetime_data(start.dtype)[0]
+        days = np.busday_offset(start.astype("datetime64[D]"), positions, roll="forward")
+        return days.astype(f"datetime64[{unit}]")
     if isinstance(start, np.datetime64):
         unit = np.datetime_data(start.dtype)[0]
-        return (start + k * freq).astype(f"datetime64[{unit}]")
-    return int(start) + k * int(freq)
+        return (start + positions * freq).astype(f"datetime64[{unit}]")
+    return int(start) + positions * int(freq)
 
 
 def _add_months(start, months):
@@ -202,12 +239,15 @@ def future_times(last_time, freq, horizon):
 
     Args:
         last_time: the series' last timestamp, `np.datetime64` or an integer step.
-        freq: its step, `np.timedelta64` (`"M"` for calendar months) or an int.
+        freq: its step, `np.timedelta64` (`"M"` for calendar months), `BusinessDay()` or an
+            int (see `keras_nhits.data.frequency`).
         horizon: number of future timestamps.
 
     Example:
         >>> future_times(np.datetime64("2020-01-31"), np.timedelta64(1, "M"), 2)
         array(['2020-02-29', '2020-03-31'], dtype='datetime64[D]')
+        >>> future_times(np.datetime64("2024-01-05"), BusinessDay(), 2)  # a Friday
+        array(['2024-01-08', '2024-01-09'], dtype='datetime64[D]')
     """
     if freq is None:
         raise NHITSInputError(

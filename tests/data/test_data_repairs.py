@@ -7,6 +7,7 @@ from data_helpers import HOUR, START, long_frame
 
 from keras_nhits.data import future_times, load_series
 from keras_nhits.data.cleaning import fill_missing
+from keras_nhits.data.frequency import BusinessDay
 
 
 def _one_series(values, steps=None):
@@ -91,15 +92,16 @@ def test_gaps_fill_uses_the_fill_mode_when_one_is_given():
     assert series.values[10] == 0 and series.values[11] == 0
 
 
-def test_trading_days_warn_on_weekends():
+def test_trading_days_are_business_days_without_weekend_gaps():
     days = np.arange("2024-01-01", "2024-03-01", dtype="datetime64[D]")
     weekdays = days[np.is_busday(days)]
     series = load_series(
         pl.DataFrame({"date": weekdays, "close": np.arange(len(weekdays), dtype=float)})
     )
-    assert series.freqs == [np.timedelta64(1, "D")]
+    assert series.freqs == [BusinessDay()] and series.explicit_ticks == {}
     assert len(series.values) == len(weekdays)
-    assert "gaps in the time index" in _line(series, "gaps=warn")
+    assert not any("gaps" in line for line in series.report)
+    np.testing.assert_array_equal(series.times(0), weekdays)
 
 
 @pytest.mark.parametrize(
