@@ -1,4 +1,5 @@
-"""Forecasts of a split's windows and their errors in raw units, next to the naive baselines."""
+"""Forecasts of a split's windows and their errors in raw units, next to the naive baselines:
+pooled over every window (`evaluate_split`) and series by series (`evaluate_per_series`)."""
 
 import keras
 import numpy as np
@@ -38,13 +39,22 @@ def predict_windows(model, splits, raw_series, starts, batch_size=1024):
     return np.concatenate(inputs), np.concatenate(actual), np.concatenate(forecasts)
 
 
-def training_scale(raw_series, splits, season_length):
-    """MASE's denominator: in-sample (seasonal) naive error on every series' training part."""
+def training_scale(raw_series, splits, season_length, series=None):
+    """MASE's denominator: in-sample (seasonal) naive error on the training part of every
+    series, or of the series whose indices are given in `series`."""
     segments = []
-    for i in range(raw_series.n_series):
+    for i in range(raw_series.n_series) if series is None else series:
         n_train = int(splits.sizes[i, 0])
         segments.append(raw_series.series_values(i)[:n_train].astype(np.float64))
     return mase_scale(segments, season_length=max(season_length, 1))
+
+
+def _baseline_forecasts(inputs, horizon, input_size, season_length):
+    """`{name: [windows, horizon]}`: naive and, when the season fits the input, seasonal naive."""
+    forecasts = {"naive": naive_forecast(inputs, horizon)}
+    if 1 < season_length <= input_size and len(inputs):
+        forecasts["seasonal_naive"] = seasonal_naive_forecast(inputs, horizon, season_length)
+    return forecasts
 
 
 def evaluate_split(model, splits, raw_series, starts, season_length):
@@ -56,8 +66,34 @@ def evaluate_split(model, splits, raw_series, starts, season_length):
     """
     inputs, actual, forecasts = predict_windows(model, splits, raw_series, starts)
     scale = training_scale(raw_series, splits, season_length)
-    baselines = {"naive": forecast_metrics(actual, naive_forecast(inputs, splits.horizon), scale)}
-    if 1 < season_length <= splits.input_size and len(inputs):
-        seasonal = seasonal_naive_forecast(inputs, splits.horizon, season_length)
-        baselines["seasonal_naive"] = forecast_metrics(actual, seasonal, scale)
+    references = _baseline_forecasts(inputs, splits.horizon, splits.input_size, season_length)
+    baselines = {name: forecast_metrics(actual, f, scale) for name, f in references.items()}
     return forecast_metrics(actual, forecasts, scale), baselines, (inputs, actual, forecasts)
+
+
+def evaluate_per_series(splits, raw_series, starts, windows, season_length):
+    """The metrics of `evaluate_split`, series by series, from the windows it returned.
+
+    Args:
+        windows: `(inputs, actual, forecasts)` of the windows at `starts`, as `evaluate_split`
+            returns them.
+
+    Returns `(per_series, baselines_per_series)`, each keyed by series id, for the series with
+    at least one window: `{id: {mae, mse, ...}}` and `{id: {"naive": {...}, ...}}`. MASE uses the
+    series' own training part as its scale.
+    """
+    inputs, actual, forecasts = windows
+    which = window_series(raw_series, starts)
+    per_series, baselines = {}, {}
+    for i in np.unique(which):
+        rows = which == i
+        scale = training_scale(raw_series, splits, season_length, series=[int(i)])
+        name = raw_series.ids[int(i)]
+        per_series[name] = forecast_metrics(actual[rows], forecasts[rows], scale)
+        references = _baseline_forecasts(
+            inputs[rows], splits.horizon, splits.input_size, season_length
+        )
+        baselines[name] = {
+            key: forecast_metrics(actual[rows], f, scale) for key, f in references.items()
+        }
+    return per_series, baselines

@@ -11,11 +11,15 @@ The input a command reads is never an output: `refuse_overlap` compares real pat
 symbolic link or `./` spelling does not hide that `--output` is the data file.
 
 Run folders written before markers existed are recognised by their `config.json`
-(`"format": "keras_nhits"`), so they stay replaceable with `--overwrite`.
+(`"format": "keras_nhits"`), and their checkpoint folders by holding nothing but the names a run
+writes there (`state.json`, `run_config.json`, `*.weights.h5`), so they stay replaceable with
+`--overwrite`. A run's `.lock` (run_lock.py) alone does not make a folder anyone's: a run killed
+between taking the lock and writing its marker leaves just that.
 """
 
 import json
 import os
+import re
 
 from keras_nhits.errors import NHITSInputError
 
@@ -25,6 +29,12 @@ KINDS = ("run", "checkpoints", "saved_model")
 MAX_MARKER_BYTES = 4096
 # How many foreign names a message shows before summarising.
 SHOWN_NAMES = 3
+LOCK_FILE = ".lock"
+# What a run writes in its checkpoint folder (callbacks.py, training.py): the only names
+# `--overwrite` removes there, besides the atomic writers' temporaries.
+CHECKPOINT_FILES = re.compile(
+    r"^(state\.json|run_config\.json|best\.weights\.h5|epoch_\d+\.weights\.h5)$"
+)
 
 
 def write_marker(folder, kind):
@@ -49,7 +59,26 @@ def marker_kind(folder):
     legacy = _small_json(os.path.join(folder, "config.json"), limit=1 << 24)
     if isinstance(legacy, dict) and legacy.get("format") == "keras_nhits":
         return "run"
+    if _legacy_checkpoints(folder):
+        return "checkpoints"
     return None
+
+
+def _legacy_checkpoints(folder):
+    """A pre-marker checkpoint folder: a run's records and weight files, nothing else."""
+    from keras_nhits.atomic_io import is_temporary
+
+    try:
+        names = [n for n in os.listdir(folder) if n != LOCK_FILE]
+    except OSError:
+        return False
+    if not {"state.json", "run_config.json"} & set(names):
+        return False
+    return all(
+        (CHECKPOINT_FILES.match(n) and os.path.isfile(os.path.join(folder, n)))
+        or is_temporary(n)
+        for n in names
+    )
 
 
 def _small_json(path, limit=MAX_MARKER_BYTES):
@@ -75,12 +104,13 @@ def check_output_folder(path, kind, flag):
     """
     if os.path.lexists(path) and not os.path.isdir(path):
         raise NHITSInputError(
-            f"{flag} {path} is a file, not a folder; choose a new folder name for {flag}"
+            f"{flag} {path} cannot be used: it is a file, not a folder; choose a new folder "
+            f"name for {flag}"
         )
     if not os.path.isdir(path):
         return
     try:
-        names = sorted(os.listdir(path))
+        names = sorted(n for n in os.listdir(path) if n != LOCK_FILE)
     except OSError as error:
         raise NHITSInputError(f"{flag} {path} cannot be read ({error.strerror})") from None
     if not names:

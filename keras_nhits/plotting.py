@@ -1,4 +1,4 @@
-"""A picture of the last test windows: input history, actual future and forecast, one panel each.
+"""A picture of test windows: history, actual future, forecast and a baseline, one panel each.
 
 matplotlib is optional: it is imported inside `plot_forecasts`, which returns False when it is not
 installed so that training still finishes and the caller prints a notice. The figure is drawn with
@@ -6,6 +6,7 @@ the object-oriented API (`Figure` + the Agg canvas), never `pyplot`: no global f
 display backend, safe on a headless server and in a process that uses matplotlib for other things.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -13,8 +14,24 @@ import numpy as np
 from keras_nhits.atomic_io import atomic_output
 from keras_nhits.errors import NHITSInputError
 
+# Panels in one picture: beyond a dozen each panel is too small to read; the trainer draws the
+# first ones and says so. More than four are laid out in two columns.
+MAX_PANELS = 12
+ONE_COLUMN = 4
 
-def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
+
+def plot_forecasts(
+    path,
+    inputs,
+    actual,
+    forecast,
+    titles=None,
+    max_panels=4,
+    times=None,
+    baseline=None,
+    baseline_label="naive",
+    ylabel=None,
+):
     """Draw the last `max_panels` windows to a PNG file at `path`.
 
     Args:
@@ -23,17 +40,44 @@ def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
         inputs: the input history of each window, `[windows, input_size]`, in raw units.
         actual: the actual future, `[windows, horizon]`.
         forecast: the model's forecast, `[windows, horizon]`.
-        titles: None (the default: "window i") or one title per window (a series id and a
-            timestamp, say), the same length as `windows`.
-        max_panels: how many windows to draw, the last ones, one panel each (default 4).
+        titles: None (the default: "window i") or one title per window (a series id, say), the
+            same length as `windows`.
+        max_panels: how many windows to draw, the last ones, one panel each (default 4, at most
+            `MAX_PANELS`).
+        times: None (the default) or the time of every step of each window, `[windows,
+            input_size + horizon]`: `datetime64` puts dates on the x axis, integers steps.
+            Without it the x axis counts steps from the forecast origin.
+        baseline: None or a forecast to compare against (the naive one), `[windows, horizon]`.
+        baseline_label: its name in the legend (default "naive").
+        ylabel: the y axis label (the target column), or None.
 
     Returns:
         True once the file is written; False, writing nothing, when matplotlib is not installed.
         The caller then tells the user (e.g. "pip install matplotlib for forecast plots").
-
-    The x axis counts steps relative to the forecast origin: history at -input_size..-1, the
-    horizon at 0..horizon-1.
     """
+    figure = forecast_figure(
+        inputs, actual, forecast, titles, max_panels, times, baseline, baseline_label, ylabel
+    )
+    if figure is None:
+        return False
+    with atomic_output(path) as temp_path:
+        figure.savefig(temp_path, format="png", dpi=100)
+    return True
+
+
+def forecast_figure(
+    inputs,
+    actual,
+    forecast,
+    titles=None,
+    max_panels=4,
+    times=None,
+    baseline=None,
+    baseline_label="naive",
+    ylabel=None,
+):
+    """The matplotlib `Figure` that `plot_forecasts` saves (same arguments, no `path`), or None
+    when matplotlib is not installed. One `Axes` per drawn window, each with its legend."""
     inputs = np.asarray(inputs, dtype=np.float64)
     actual = np.asarray(actual, dtype=np.float64)
     forecast = np.asarray(forecast, dtype=np.float64)
@@ -43,7 +87,8 @@ def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
             f"[windows, horizon]; received inputs {inputs.shape}, actual {actual.shape}, "
             f"forecast {forecast.shape}"
         )
-    windows = inputs.shape[0]
+    windows, input_size = inputs.shape
+    horizon = actual.shape[1]
     if actual.shape[0] != windows:
         raise NHITSInputError(
             f"inputs has {windows} windows but actual and forecast have {actual.shape[0]}"
@@ -53,14 +98,30 @@ def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
     if (
         isinstance(max_panels, bool)
         or not isinstance(max_panels, numbers.Integral)
-        or max_panels < 1
+        or not 1 <= max_panels <= MAX_PANELS
     ):
-        raise NHITSInputError(f"max_panels must be an integer >= 1; received {max_panels!r}")
+        raise NHITSInputError(
+            f"max_panels must be an integer from 1 to {MAX_PANELS}; received {max_panels!r}"
+        )
     if titles is not None:
         titles = list(titles)
         if len(titles) != windows:
             raise NHITSInputError(
                 f"titles must have one entry per window ({windows}); received {len(titles)}"
+            )
+    if times is not None:
+        times = np.asarray(times)
+        if times.shape != (windows, input_size + horizon):
+            raise NHITSInputError(
+                f"times must be [windows, input_size + horizon] = {(windows, input_size + horizon)}"
+                f"; received {times.shape}"
+            )
+    if baseline is not None:
+        baseline = np.asarray(baseline, dtype=np.float64)
+        if baseline.shape != actual.shape:
+            raise NHITSInputError(
+                f"baseline must be [windows, horizon] like actual {actual.shape}; received "
+                f"{baseline.shape}"
             )
 
     try:
@@ -70,21 +131,26 @@ def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        return False
+        return None
 
-    shown = range(max(0, windows - max_panels), windows)
-    input_size, horizon = inputs.shape[1], actual.shape[1]
-    history_x = np.arange(-input_size, 0)
-    future_x = np.arange(horizon)
-
-    figure = Figure(figsize=(9, 2.6 * len(shown)), layout="constrained")
+    shown = list(range(max(0, windows - max_panels), windows))
+    columns = 1 if len(shown) <= ONE_COLUMN else 2
+    rows = math.ceil(len(shown) / columns)
+    figure = Figure(figsize=(9 * columns, 2.6 * rows + 0.4), layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(len(shown), 1, squeeze=False)[:, 0]
-    for ax, window in zip(axes, shown):
+    grid = figure.subplots(rows, columns, squeeze=False).reshape(-1)
+    for extra in grid[len(shown) :]:
+        extra.remove()
+    dated = times is not None and np.issubdtype(times.dtype, np.datetime64)
+    for ax, window in zip(grid, shown):
+        if times is None:
+            x = np.arange(-input_size, horizon)
+        else:
+            x = times[window]
+        history_x, joint_x = x[:input_size], x[input_size - 1 :]
         # Join the last input point to the future lines so the plot reads as one series.
-        joint_x = np.concatenate([history_x[-1:], future_x])
         last = inputs[window, -1:]
-        ax.plot(history_x, inputs[window], color="0.45", linewidth=1.2, label="input")
+        ax.plot(history_x, inputs[window], color="0.45", linewidth=1.2, label="history")
         ax.plot(
             joint_x,
             np.concatenate([last, actual[window]]),
@@ -92,6 +158,15 @@ def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
             linewidth=1.2,
             label="actual",
         )
+        if baseline is not None:
+            ax.plot(
+                joint_x,
+                np.concatenate([last, baseline[window]]),
+                color="tab:blue",
+                linewidth=1.0,
+                linestyle=":",
+                label=baseline_label,
+            )
         ax.plot(
             joint_x,
             np.concatenate([last, forecast[window]]),
@@ -99,12 +174,25 @@ def plot_forecasts(path, inputs, actual, forecast, titles=None, max_panels=4):
             linewidth=1.6,
             label="forecast",
         )
-        ax.axvline(-0.5, color="0.75", linewidth=0.8, linestyle="--")
+        ax.axvline(x[input_size - 1], color="0.75", linewidth=0.8, linestyle="--")
         ax.set_title(str(titles[window]) if titles is not None else f"window {window}")
         ax.grid(alpha=0.3)
-    axes[0].legend(loc="upper left", fontsize="small")
-    axes[-1].set_xlabel("steps from forecast origin")
+        ax.legend(loc="upper left", fontsize="small")
+        if ylabel:
+            ax.set_ylabel(str(ylabel)[:40])
+        if dated:
+            _date_axis(ax, x)
+    for ax in grid[: len(shown)][-columns:]:
+        ax.set_xlabel("time" if dated else "step" if times is not None else "steps from origin")
+    return figure
 
-    with atomic_output(path) as temp_path:
-        figure.savefig(temp_path, format="png", dpi=100)
-    return True
+
+def _date_axis(ax, times):
+    """Dates as tick labels: the day, with the time of day when the steps are shorter."""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    ticks = times.astype("datetime64[s]").astype(np.int64)
+    daily = bool(np.all(ticks % 86400 == 0))
+    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d" if daily else "%Y-%m-%d %H:%M"))
+    ax.tick_params(axis="x", labelsize="small", labelrotation=20)

@@ -31,6 +31,8 @@ class RunLock:
     Args:
         folder: the run's output folder. It is created (with its parents) when the lock is
             acquired, not when the `RunLock` is made.
+        flag: the flag that named `folder`, for the messages (default `--output`; a run also
+            locks its `--checkpoint-dir`, which another run's `--output` may not contain).
 
     Entering acquires the lock or raises `NHITSInputError`: "output folder X is in use by another
     run (pid N); wait for it or choose another --output", or "output folder X cannot be used"
@@ -48,8 +50,9 @@ class RunLock:
         ...     train(config)
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder, flag="--output"):
         self.folder = Path(folder)
+        self.flag = flag
         self.path = self.folder / LOCK_FILE_NAME
         self._fd = None
 
@@ -76,10 +79,10 @@ class RunLock:
         except OSError as error:
             # A file where the folder should be, a read-only or missing parent: bad --output.
             raise NHITSInputError(
-                f"output folder {self.folder} cannot be used: {error.strerror or error}; "
-                "choose another --output"
+                f"{_what(self.flag)} {self.folder} cannot be used: {error.strerror or error}; "
+                f"choose another {self.flag}"
             ) from None
-        _lock_or_refuse(fd, self.folder)
+        _lock_or_refuse(fd, self.folder, self.flag)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
@@ -107,7 +110,7 @@ class RunLock:
         return f"RunLock({str(self.folder)!r}, locked={self.locked})"
 
 
-def refuse_if_in_use(folder):
+def refuse_if_in_use(folder, flag="--output"):
     """Raises the "in use by another run" error if a live run holds `folder`'s lock.
 
     Creates and changes nothing (a folder without a `.lock` file is free), so a run can say that
@@ -119,11 +122,15 @@ def refuse_if_in_use(folder):
         fd = os.open(Path(folder) / LOCK_FILE_NAME, os.O_RDONLY)
     except OSError:
         return
-    _lock_or_refuse(fd, Path(folder))  # closes fd when it raises
+    _lock_or_refuse(fd, Path(folder), flag)  # closes fd when it raises
     os.close(fd)  # closing drops the flock
 
 
-def _lock_or_refuse(fd, folder):
+def _what(flag):
+    return "output folder" if flag == "--output" else f"{flag} folder"
+
+
+def _lock_or_refuse(fd, folder, flag="--output"):
     """Takes the flock on `fd` without waiting, or closes `fd` and raises naming the holder."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -131,8 +138,8 @@ def _lock_or_refuse(fd, folder):
         holder = _read_pid(fd)
         os.close(fd)
         raise NHITSInputError(
-            f"output folder {folder} is in use by another run (pid {holder}); "
-            "wait for it or choose another --output"
+            f"{_what(flag)} {folder} is in use by another run (pid {holder}); "
+            f"wait for it or choose another {flag}"
         ) from None
     except BaseException:
         os.close(fd)

@@ -7,16 +7,24 @@ was. The run folder then receives, each file written atomically:
     model.keras          the trained model (Keras format, loads with safe_mode=True)
     model.safetensors    its weights, and
     config.json          the model arguments, the resolved run config, data facts, scaler stats
-    metrics.json         test metrics, baselines, per-epoch history, timings
-    forecast.png         forecast against actual on the last test windows (needs matplotlib)
+    metrics.json         test metrics (pooled and per series), baselines, history, timings
+    forecast.png         the last test window of each series (or of `plot_series`): history,
+                         actual, forecast and the naive forecast (needs matplotlib)
     checkpoints/         per-epoch backups and the best weights (what --resume reads)
+    .keras_nhits         the marker that makes the folder this project's (ownership.py)
+
+Nothing of the user's is deleted or replaced: `--output` and the checkpoint folder must be new,
+empty or marked as ours (kinds `run` and `checkpoints`), may not hold the data or config file
+being read, and `--overwrite` removes only the names a run writes. Every such check, and every
+check that what will be replaced can be (a folder where a file goes, a read-only folder), runs
+before the first byte is written.
 """
 
 import contextlib
 import dataclasses
+import inspect
 import math
 import os
-import shutil
 import time
 
 import keras
@@ -34,10 +42,17 @@ from keras_nhits.config import NHITSTrainingConfig
 from keras_nhits.data import load_series, make_dataset, prepare_splits
 from keras_nhits.devices import configure_devices
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.evaluation import evaluate_split
-from keras_nhits.metrics import season_length_for
+from keras_nhits.evaluation import evaluate_per_series, evaluate_split
+from keras_nhits.metrics import naive_forecast, season_length_for
 from keras_nhits.models.nhits import NHITS
-from keras_nhits.plotting import plot_forecasts
+from keras_nhits.ownership import (
+    CHECKPOINT_FILES,
+    check_output_folder,
+    refuse_overlap,
+    summarise,
+    write_marker,
+)
+from keras_nhits.plotting import MAX_PANELS, plot_forecasts
 from keras_nhits.run_lock import RunLock, refuse_if_in_use
 from keras_nhits.safetensors_io import load_model as load_safetensors_model
 from keras_nhits.safetensors_io import read_config, save_model
@@ -45,6 +60,9 @@ from keras_nhits.sample_data import SAMPLE_PATH
 
 METRICS_FILE = "metrics.json"
 RUN_CONFIG_FILE = "run_config.json"
+PLOT_FILE = "forecast.png"
+# What a run writes in --output (checkpoints/ and saved_model/ aside): replaced in place.
+RUN_FILES = ("model.keras", "model.safetensors", "config.json", METRICS_FILE, PLOT_FILE)
 
 
 class NHITSTrainingError(RuntimeError):
@@ -79,8 +97,16 @@ class NHITSTrainer:
     """
 
     def __init__(self, config=None, log=print, **overrides):
-        config = config or NHITSTrainingConfig()
+        config = _as_config(config)
         if overrides:
+            known = {f.name for f in dataclasses.fields(NHITSTrainingConfig)}
+            unknown = sorted(set(overrides) - known)
+            if unknown:
+                raise NHITSInputError(
+                    f"NHITSTrainer got unknown setting(s) {summarise(unknown)}; settings are "
+                    "the fields of NHITSTrainingConfig (the CLI flags with underscores), e.g. "
+                    "epochs, horizon"
+                )
             config = dataclasses.replace(config, **overrides)
         self.config = config
         self.log = log
@@ -97,10 +123,13 @@ class NHITSTrainer:
         """
         cfg = self.config
         source = data if data is not None else (cfg.data or str(SAMPLE_PATH))
+        self._check_tensorboard()
         raw, splits = self._load(source)
+        self._plotted = self._plotted_series(raw, splits)
         output = os.path.abspath(cfg.output)
         checkpoints = os.path.abspath(cfg.checkpoint_dir or os.path.join(output, "checkpoints"))
-        self._check_folders(output, checkpoints)
+        reads = _paths_read(source, cfg.config)
+        self._check_folders(output, checkpoints, reads)
         device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
         for line in raw.report + splits.report + notes:
             self.log(line)
@@ -108,15 +137,23 @@ class NHITSTrainer:
         try:
             scope = keras.device(device) if device else contextlib.nullcontext()
             with RunLock(output), scope:
-                # Checked again under the lock: another run may have written in the meantime.
-                self._check_folders(output, checkpoints, locked=True)
-                remove_leftovers(output)
-                return self._train(source, raw, splits, output, checkpoints)
+                # Checked again under each lock: another run may have written in the meantime.
+                self._check_folders(output, checkpoints, reads, locked=True)
+                write_marker(output, "run")
+                with RunLock(checkpoints, "--checkpoint-dir"):
+                    self._check_folders(output, checkpoints, reads, locked=True)
+                    remove_leftovers(output)
+                    return self._train(source, raw, splits, output, checkpoints)
         finally:
             keras.config.set_dtype_policy(policy)
 
     def _load(self, source):
         cfg = self.config
+        options = {}
+        if "freq" in inspect.signature(load_series).parameters:
+            options["freq"] = cfg.freq
+        elif cfg.freq:
+            raise NHITSInputError("freq is not supported by this version's reader; leave it empty")
         raw = load_series(
             source,
             target=cfg.target,
@@ -124,6 +161,7 @@ class NHITSTrainer:
             id_col=cfg.id_col,
             fill=cfg.fill,
             gaps=cfg.gaps,
+            **options,
         )
         splits = prepare_splits(
             raw,
@@ -141,20 +179,81 @@ class NHITSTrainer:
             )
         return raw, splits
 
-    def _check_folders(self, output, checkpoints, locked=False):
-        """Refuses to overwrite a finished or unfinished run unless told to, and a folder another
-        run holds (`locked`: this process holds the lock already)."""
+    def _check_tensorboard(self):
+        """`--tensorboard`: a folder (new or not) and the `tensorboard` package, both up front:
+        Keras' callback fails only once training has begun, leaving a partial events file."""
+        path = self.config.tensorboard
+        if not path:
+            return
+        if os.path.lexists(path) and not os.path.isdir(path):
+            raise NHITSInputError(
+                f"--tensorboard {path} cannot be used: it is a file, not a folder; choose a "
+                "folder for the TensorBoard logs"
+            )
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            raise NHITSInputError(
+                "--tensorboard needs the tensorboard package, which is not installed: "
+                "pip install 'keras-nhits[tensorboard]'"
+            ) from None
+
+    def _plotted_series(self, raw, splits):
+        """The series drawn in forecast.png: `plot_series` (ids, checked) or every series with
+        a test window, at most `MAX_PANELS`."""
+        from keras_nhits.data import window_series
+
+        tested = [int(i) for i in np.unique(window_series(raw, splits.test))]
+        wanted = [s.strip() for s in self.config.plot_series.split(",") if s.strip()]
+        if not wanted:
+            return tested
+        unknown = [s for s in wanted if s not in raw.ids]
+        if unknown:
+            raise NHITSInputError(
+                f"--plot-series: no series {summarise(unknown)} in the data; its series are "
+                f"{summarise(raw.ids)}"
+            )
+        picks = list(dict.fromkeys(raw.ids.index(s) for s in wanted))
+        untested = [raw.ids[i] for i in picks if i not in tested]
+        if untested:
+            raise NHITSInputError(
+                f"--plot-series: series {summarise(untested)} has no test window (too short "
+                "for input_size + horizon in its test part); choose other series"
+            )
+        return picks
+
+    def _check_folders(self, output, checkpoints, reads, locked=False):
+        """Refuses a folder that is not ours to write, one that holds what the run reads, a
+        finished or unfinished run unless told to, and a folder another run holds (`locked`:
+        this process holds the locks already)."""
         cfg = self.config
-        for path, flag in ((output, "--output"), (checkpoints, "--checkpoint-dir")):
-            if os.path.exists(path) and not os.path.isdir(path):
-                raise NHITSInputError(
-                    f"{flag} {path} cannot be used: it is a file, not a folder; "
-                    f"choose another {flag}"
-                )
+        real_out, real_ckpt = os.path.realpath(output), os.path.realpath(checkpoints)
+        if real_out == real_ckpt:
+            raise NHITSInputError(
+                f"--checkpoint-dir {checkpoints} is the --output folder itself; nothing was "
+                "changed: give the checkpoints a folder of their own (default OUTPUT/checkpoints)"
+            )
+        if real_out.startswith(real_ckpt.rstrip(os.sep) + os.sep):
+            raise NHITSInputError(
+                f"--output {output} is inside --checkpoint-dir {checkpoints}; nothing was "
+                "changed: choose folders that do not hold each other the other way round"
+            )
+        for path, flag, kind in (
+            (output, "--output", "run"),
+            (checkpoints, "--checkpoint-dir", "checkpoints"),
+        ):
+            refuse_overlap(path, reads, flag)
+            check_output_folder(path, kind, flag)
         if not locked:
-            refuse_if_in_use(output)  # before saying what the other run's files look like
-        if cfg.overwrite and not cfg.resume:
-            return  # everything there is replaced; a damaged state.json need not be read
+            # Before saying what the other run's files look like.
+            refuse_if_in_use(output)
+            refuse_if_in_use(checkpoints, "--checkpoint-dir")
+        _check_replaceable(output, RUN_FILES, "--output")
+        clearing = cfg.overwrite and not cfg.resume
+        ours = _checkpoint_files(checkpoints)
+        _check_replaceable(checkpoints, ours if clearing else (), "--checkpoint-dir")
+        if clearing:
+            return  # our files there are removed; a damaged state.json need not be read
         state = ResumableBackup.read_state(checkpoints)
         finished = os.path.exists(os.path.join(output, METRICS_FILE))
         if cfg.resume:
@@ -175,9 +274,10 @@ class NHITSTrainer:
 
     def _train(self, source, raw, splits, output, checkpoints):
         cfg = self.config
-        if cfg.overwrite and not cfg.resume and os.path.isdir(checkpoints):
-            shutil.rmtree(checkpoints)
+        if cfg.overwrite and not cfg.resume:
+            _clear_checkpoints(checkpoints)
         os.makedirs(checkpoints, exist_ok=True)
+        write_marker(checkpoints, "checkpoints")
         write_json_atomic(os.path.join(checkpoints, RUN_CONFIG_FILE), cfg.to_dict())
 
         keras.utils.set_random_seed(cfg.seed)
@@ -235,9 +335,14 @@ class NHITSTrainer:
         test, baselines, (inputs, actual, forecasts) = evaluate_split(
             model, splits, raw, splits.test, season
         )
+        per_series, baselines_per_series = evaluate_per_series(
+            splits, raw, splits.test, (inputs, actual, forecasts), season
+        )
         metrics = {
             "test": test,
             "baselines": baselines,
+            "test_per_series": per_series,
+            "baselines_per_series": baselines_per_series,
             "history": recorder.records,
             "epochs_completed": recorder.records[-1]["epoch"] if recorder.records else 0,
             "best_epoch": _best_epoch(recorder.records, monitor),
@@ -292,21 +397,41 @@ class NHITSTrainer:
             self.model.save(str(temp))
         save_model(self.model, output, extra=self._record(source, raw, splits))
         write_json_atomic(os.path.join(output, METRICS_FILE), self.metrics)
-        last = _last_window_per_series(raw, splits.test)
-        titles = [raw.ids[i] for i in last[1]]
-        drawn = plot_forecasts(
-            os.path.join(output, "forecast.png"),
-            inputs[last[0]],
-            actual[last[0]],
-            forecasts[last[0]],
-            titles=titles,
-        )
-        if not drawn:
-            self.log("forecast.png skipped: install matplotlib (pip install keras-nhits[plot])")
+        self._plot(output, raw, splits, inputs, actual, forecasts)
         if cfg.export:
             from keras_nhits.saved_model import export_saved_model
 
             export_saved_model(self.model, os.path.join(output, "saved_model"))
+
+    def _plot(self, output, raw, splits, inputs, actual, forecasts):
+        """forecast.png: the last test window of each plotted series, with dates when the data
+        has times, and the naive forecast to compare against."""
+        path = os.path.join(output, PLOT_FILE)
+        chosen = self._plotted
+        shown = chosen[:MAX_PANELS]
+        picks = _last_window_of(raw, splits.test, shown)
+        times = [_window_times(raw, splits, splits.test[p]) for p in picks]
+        targets = raw.columns.get("targets") or []
+        drawn = plot_forecasts(
+            path,
+            inputs[picks],
+            actual[picks],
+            forecasts[picks],
+            titles=[raw.ids[i] for i in shown],
+            max_panels=len(shown),
+            times=np.stack(times) if times else None,
+            baseline=naive_forecast(inputs[picks], splits.horizon),
+            ylabel=targets[0] if len(targets) == 1 else None,
+        )
+        if not drawn:
+            if os.path.isfile(path):
+                os.remove(path)  # a previous run's picture (the folder is ours)
+            self.log(f"{PLOT_FILE} skipped: install matplotlib (pip install keras-nhits[plot])")
+        elif len(chosen) > len(shown):
+            self.log(
+                f"{PLOT_FILE}: the first {len(shown)} of {len(chosen)} series (choose others "
+                "with --plot-series)"
+            )
 
     def _record(self, source, raw, splits):
         return {
@@ -316,6 +441,7 @@ class NHITSTrainer:
                 "series": raw.ids,
                 "columns": raw.columns,
                 "lengths": raw.lengths.tolist(),
+                "freq": self.config.freq,
                 "freqs": [None if f is None else str(f) for f in raw.freqs],
                 "series_scaler": splits.scaler.to_dict(),
                 "skipped": list(splits.skipped),
@@ -403,6 +529,82 @@ def make_loss(name):
     }[name]
 
 
+def _as_config(config):
+    """`config` as an `NHITSTrainingConfig`: None (defaults), a config, or a dict of fields."""
+    if config is None:
+        return NHITSTrainingConfig()
+    if isinstance(config, NHITSTrainingConfig):
+        return config
+    if isinstance(config, dict):
+        return NHITSTrainingConfig.from_dict(config)
+    hint = (
+        "; to read a config file use NHITSTrainingConfig.from_file(path)"
+        if isinstance(config, (str, os.PathLike))
+        else ""
+    )
+    raise NHITSInputError(
+        f"config must be an NHITSTrainingConfig or a dict of its fields; received "
+        f"{type(config).__name__} {str(config)[:80]!r}{hint}"
+    )
+
+
+def _paths_read(source, config_file):
+    """The files a run reads (the data, a glob's matches, the config file), for overlap checks."""
+    import glob
+
+    paths = []
+    if isinstance(source, (str, os.PathLike)):
+        source = os.fspath(source)
+        paths += glob.glob(source) if any(c in source for c in "*?[") else [source]
+    if config_file:
+        paths.append(config_file)
+    return paths
+
+
+def _checkpoint_files(folder):
+    """The names a run writes that are in `folder` now (what --overwrite removes)."""
+    try:
+        return sorted(n for n in os.listdir(folder) if CHECKPOINT_FILES.match(n))
+    except OSError:
+        return []
+
+
+def _check_replaceable(folder, names, flag):
+    """Refuses, before anything is written, a folder the run could not write or clean: a
+    read-only one (or read-only parent of a new one), or one of `names` that is a folder."""
+    existing = folder
+    while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "it is" if existing == folder else f"{existing} is"
+        raise NHITSInputError(
+            f"{flag} {folder} cannot be written: {where} read-only; nothing was changed: "
+            f"choose another {flag}"
+        )
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            raise NHITSInputError(
+                f"{flag} {folder} holds a folder named {name} where a run writes a file; "
+                f"nothing was changed: move it away or choose another {flag}"
+            )
+
+
+def _clear_checkpoints(folder):
+    """--overwrite: removes the files a run wrote in `folder` and nothing else of it."""
+    remove_leftovers(folder)
+    for name in _checkpoint_files(folder):
+        try:
+            os.remove(os.path.join(folder, name))
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise NHITSInputError(
+                f"--checkpoint-dir {folder}: {name} cannot be removed ({error.strerror}); "
+                "remove it yourself or choose another --checkpoint-dir"
+            ) from None
+
+
 def _check_same_model(saved, cfg, checkpoints):
     current = cfg.to_dict()
     fields = [f.name for f in dataclasses.fields(type(cfg.model))] + [
@@ -440,28 +642,54 @@ def _best_epoch(records, monitor):
     return min(scored)[1] if scored else None
 
 
-def _last_window_per_series(raw, starts):
-    """Index (into `starts`) of each series' last test window, for the plot; up to 4 series."""
+def _last_window_of(raw, starts, series):
+    """Index (into `starts`) of the last window of each of `series` (indices into raw.ids)."""
     from keras_nhits.data import window_series
 
     which = window_series(raw, starts)
-    picks, series = [], []
-    for i in np.unique(which)[:4]:
-        picks.append(int(np.flatnonzero(which == i)[-1]))
-        series.append(int(i))
-    return np.array(picks, dtype=np.int64), series
+    return np.array([int(np.flatnonzero(which == i)[-1]) for i in series], dtype=np.int64)
+
+
+def _window_times(raw, splits, start):
+    """The times of one window's input and horizon steps (datetime64, or int steps)."""
+    from keras_nhits.data import window_series
+
+    i = int(window_series(raw, [start])[0])
+    first = int(start - raw.offsets[i])
+    return raw.time_at(i, np.arange(first, first + splits.input_size + splits.horizon))
 
 
 def _summary(metrics):
-    test, naive = metrics["test"], metrics["baselines"]["naive"]
-    line = (
-        f"test MAE {test['mae']:.5g} (naive {naive['mae']:.5g}), RMSE {test['rmse']:.5g} "
-        f"(naive {naive['rmse']:.5g}), MASE {_fmt(test['mase'])}; "
-        f"{metrics['epochs_completed']} epochs, best {metrics['best_epoch']}, "
+    """The line a run ends with: the test errors beside each baseline's, and which it loses to."""
+    test, baselines = metrics["test"], metrics["baselines"]
+    named = [("naive", baselines["naive"])]
+    if "seasonal_naive" in baselines:
+        named.append(
+            (f"seasonal naive (season {metrics['season_length']})", baselines["seasonal_naive"])
+        )
+
+    def beside(key):
+        return ", ".join(f"{name} {_fmt(b[key], '.5g')}" for name, b in named)
+
+    lost = [name for name, b in named if _worse(test["mae"], b["mae"])]
+    if lost:
+        verdict = f"worse than {' and '.join(lost)} on the test split"
+    else:
+        verdict = f"beats {' and '.join(n for n, _ in named)} on the test split"
+    return (
+        f"test MAE {_fmt(test['mae'], '.5g')} ({beside('mae')}), RMSE "
+        f"{_fmt(test['rmse'], '.5g')} ({beside('rmse')}), MASE {_fmt(test['mase'])}; "
+        f"{verdict}; {metrics['epochs_completed']} epochs, best {metrics['best_epoch']}, "
         f"{metrics['train_seconds']:.1f}s"
     )
-    return line
 
 
-def _fmt(value):
-    return "n/a" if value is None else f"{value:.4g}"
+def _worse(model_mae, baseline_mae):
+    # A model MAE that is None (NaN or inf) loses to any finite baseline.
+    if baseline_mae is None:
+        return False
+    return model_mae is None or model_mae > baseline_mae
+
+
+def _fmt(value, spec=".4g"):
+    return "n/a" if value is None else f"{value:{spec}}"

@@ -125,9 +125,14 @@ def snapshot(folder):
 
 
 def previous_run(folder):
-    """A folder that looks like a finished run (the files a run writes, with known bytes)."""
+    """A folder that looks like a finished run (the files a run writes, with known bytes, and
+    the markers that make the folder and its checkpoints this project's)."""
+    from keras_nhits.ownership import write_marker
+
     folder = Path(folder)
     (folder / "checkpoints").mkdir(parents=True)
+    write_marker(folder, "run")
+    write_marker(folder / "checkpoints", "checkpoints")
     (folder / "model.keras").write_bytes(b"PK previous model")
     (folder / "model.safetensors").write_bytes(b"previous weights")
     (folder / "config.json").write_text(json.dumps({"model": {"horizon": 6}}))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from keras_nhits.ownership import write_marker
 from tests.reliability.helpers import (
     assert_one_error_line,
     checked_files,
@@ -231,6 +232,15 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_pat
 
 # === A damaged checkpoint folder ===
 
+
+def _killed_run(out):
+    """The folders a run killed in its first epochs leaves: marked as a run and its checkpoints."""
+    (out / "checkpoints").mkdir(parents=True)
+    write_marker(out, "run")
+    write_marker(out / "checkpoints", "checkpoints")
+    return out
+
+
 DAMAGED_STATES = [
     ("truncated", '{"epoch": 2, "weights": "epoch_2.wei', "not JSON"),
     ("no-weights-key", json.dumps({"epoch": 2}), "'weights' is missing"),
@@ -251,8 +261,7 @@ DAMAGED_STATES = [
 def test_a_damaged_state_file_is_one_line_and_changes_nothing(tmp_path, capfd, text, words):
     data = tmp_path / "series.csv"
     hourly_frame().write_csv(data)
-    out = tmp_path / "run"
-    (out / "checkpoints").mkdir(parents=True)
+    out = _killed_run(tmp_path / "run")
     (out / "checkpoints" / "state.json").write_text(text)
     before = snapshot(out)
     for flag in ("--resume", None):
@@ -265,8 +274,7 @@ def test_a_damaged_state_file_is_one_line_and_changes_nothing(tmp_path, capfd, t
 def test_overwrite_replaces_a_damaged_checkpoint_folder(tmp_path, capfd):
     data = tmp_path / "series.csv"
     hourly_frame().write_csv(data)
-    out = tmp_path / "run"
-    (out / "checkpoints").mkdir(parents=True)
+    out = _killed_run(tmp_path / "run")
     (out / "checkpoints" / "state.json").write_text(DAMAGED_STATES[0][1])
     flags = [*RUN_FLAGS, "--epochs", "1", "--data", data, "--output", out, "--overwrite"]
     result = run_in_process(flags, capfd)
@@ -278,8 +286,7 @@ def test_overwrite_replaces_a_damaged_checkpoint_folder(tmp_path, capfd):
 def test_a_new_run_clears_what_a_killed_writer_left_in_its_output(tmp_path, capfd):
     data = tmp_path / "series.csv"
     hourly_frame().write_csv(data)
-    out = tmp_path / "run"
-    out.mkdir()
+    out = _killed_run(tmp_path / "run")
     (out / ".model.safetensors.tmp-0a1b2c3d.tmp").write_bytes(b"half a file")
     (out / "notes.txt").write_text("the user's own file\n")
     result = run_in_process([*RUN_FLAGS, "--epochs", "1", "--data", data, "--output", out], capfd)
