@@ -8,6 +8,7 @@
 Keyword names and meanings follow `keras_nhits.config.DataConfig`.
 """
 
+from keras_nhits.data.frequency import BusinessDay, freq_name, parse_freq
 from keras_nhits.data.loader import load_series
 from keras_nhits.data.pipeline import make_dataset
 from keras_nhits.data.scaling import SeriesScaler
@@ -24,16 +25,19 @@ from keras_nhits.data.windows import (
 )
 
 __all__ = [
+    "BusinessDay",
     "LastWindows",
     "SeriesScaler",
     "SeriesSet",
     "Splits",
+    "freq_name",
     "future_times",
     "iter_windows",
     "last_windows",
     "load_series",
     "make_dataset",
     "min_length",
+    "parse_freq",
     "prepare_splits",
     "split_sizes",
     "window_arrays",

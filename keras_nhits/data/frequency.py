@@ -127,25 +127,24 @@ def parse_spec(text):
 
 
 def _parse(text):
+    """(step, anchor) for `text`, or None when it is not a spelling of a step."""
+    if re.search(r"(?<!\d)0+(?!\d)", text):
+        return None  # a zero step ("0h", "0 hours")
     if re.fullmatch(r"\d+", text):
-        return _positive(int(text)), None
+        return int(text), None
     numpy_form = _NUMPY.fullmatch(text)
     if numpy_form and numpy_form[2] in _NUMPY_UNITS:
-        k = _positive(int(numpy_form[1]))
-        return (None if k is None else np.timedelta64(k, _NUMPY_UNITS[numpy_form[2]])), None
+        return np.timedelta64(int(numpy_form[1]), _NUMPY_UNITS[numpy_form[2]]), None
     weekly = re.fullmatch(r"(\d*)W-([A-Z]{3})", text)
     if weekly and weekly[2] in _WEEKDAYS:
-        k = _positive(int(weekly[1] or 1))
-        return (None if k is None else np.timedelta64(7 * k, "D")), _WEEKDAYS.index(weekly[2])
+        return np.timedelta64(7 * int(weekly[1] or 1), "D"), _WEEKDAYS.index(weekly[2])
     parts = _PART.findall(text)
     if not parts or "".join(a + b for a, b in parts) != text:
         return None
     if len(parts) == 1:
-        k, unit = _positive(int(parts[0][0] or 1)), parts[0][1]
-        if k is None:
-            return None
+        k, unit = int(parts[0][0] or 1), parts[0][1]
         if unit == "B":
-            return (BusinessDay() if k == 1 else None), None
+            return (BusinessDay(), None) if parts[0][0] in ("", "1") else None
         if unit == "i":
             return k, None
         if unit in _MONTHS:
@@ -156,13 +155,7 @@ def _parse(text):
         if unit not in _FIXED or (len(parts) > 1 and not count):
             return None
         total = total + np.timedelta64(int(count or 1), _FIXED[unit])
-    if total <= np.timedelta64(0, "ns"):
-        return None
     return coarsest(total), None
-
-
-def _positive(k):
-    return k if k > 0 else None
 
 
 def coarsest(step):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from keras_nhits.data.frequency import BusinessDay, coarsest
+from keras_nhits.data.frequency import BusinessDay, coarsest, parse_freq
 from keras_nhits.errors import NHITSInputError
 
 
@@ -117,7 +117,8 @@ def infer_step(ticks, unit):
         return Step(None, np.zeros(n, np.int64), None)
     diffs = np.diff(ticks)
     low, high = diffs.min(), diffs.max()
-    if low == high:
+    # Equal steps of 28 days or more may still be months (Jul 1, Aug 1, Sep 1: 31 days each).
+    if low == high and (unit is None or low < 28 * _day(unit)):
         return Step(coarsest_step(low, unit), np.arange(n, dtype=np.int64), None)
     values, counts = np.unique(diffs, return_counts=True)
     mode = values[np.argmax(counts)]
@@ -131,6 +132,8 @@ def infer_step(ticks, unit):
             # (a single week of Monday to Friday is plain daily data).
             if business is not None and business.positions[-1] < (ticks[-1] - ticks[0]) // mode:
                 return business
+    if low == high:
+        return Step(coarsest_step(low, unit), np.arange(n, dtype=np.int64), None)
     return _on_grid(coarsest_step(mode, unit), ticks - ticks[0], mode)
 
 
@@ -239,8 +242,8 @@ def future_times(last_time, freq, horizon):
 
     Args:
         last_time: the series' last timestamp, `np.datetime64` or an integer step.
-        freq: its step, `np.timedelta64` (`"M"` for calendar months), `BusinessDay()` or an
-            int (see `keras_nhits.data.frequency`).
+        freq: its step, `np.timedelta64` (`"M"` for calendar months), `BusinessDay()`, an
+            int, or its text (`"1h"`, `"B"`, `"1 hours"`; see `keras_nhits.data.frequency`).
         horizon: number of future timestamps.
 
     Example:
@@ -249,6 +252,8 @@ def future_times(last_time, freq, horizon):
         >>> future_times(np.datetime64("2024-01-05"), BusinessDay(), 2)  # a Friday
         array(['2024-01-08', '2024-01-09'], dtype='datetime64[D]')
     """
+    if isinstance(freq, str):
+        freq = parse_freq(freq)
     if freq is None:
         raise NHITSInputError(
             "the series has a single timestamp, so its step is unknown and its future "
