@@ -292,7 +292,8 @@ def season_length_for(freq):
         step = np.timedelta64(freq)
     except (TypeError, ValueError) as error:
         raise NHITSInputError(
-            "freq must be a numpy.timedelta64, a datetime.timedelta, an int or None; "
+            "freq must be a numpy.timedelta64, a datetime.timedelta, BusinessDay(), a step's "
+            "text, an int or None; "
             f"received {freq!r}"
         ) from error
     if np.isnat(step):

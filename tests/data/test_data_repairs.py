@@ -111,6 +111,8 @@ def test_trading_days_are_business_days_without_weekend_gaps():
         (["2021-01-31", "2021-02-28", "2021-03-31"], np.timedelta64(1, "M"), "2021-04-30"),
         (["2020-03-31", "2020-06-30", "2020-09-30"], np.timedelta64(3, "M"), "2020-12-31"),
         (["2019-01-01", "2020-01-01", "2021-01-01"], np.timedelta64(12, "M"), "2022-01-01"),
+        # Equal steps of 31 days that are months (was a fixed 31 days: Oct 2 next).
+        (["2021-07-01", "2021-08-01", "2021-09-01"], np.timedelta64(1, "M"), "2021-10-01"),
     ],
 )
 def test_calendar_months_are_regular(dates, freq, future):
