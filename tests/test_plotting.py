@@ -1,4 +1,5 @@
-"""plot_forecasts writes a real PNG, and degrades to False without matplotlib."""
+"""plot_forecasts writes a real PNG (dates, a baseline, a legend on every panel), and degrades
+to False without matplotlib."""
 
 import os
 import sys
@@ -52,3 +53,61 @@ def test_mismatched_shapes_are_an_input_error(tmp_path):
         plot_forecasts(tmp_path / "x.png", inputs, actual, forecast[:, :2])
     with pytest.raises(NHITSInputError, match="titles"):
         plot_forecasts(tmp_path / "x.png", inputs, actual, forecast, titles=["only one"])
+
+
+def _dated(count, input_size=12, horizon=4):
+    start = np.datetime64("2024-03-01T00:00")
+    steps = np.arange(input_size + horizon) * np.timedelta64(1, "h")
+    return np.stack([start + steps + i * np.timedelta64(1, "D") for i in range(count)])
+
+
+def test_dated_panels_have_dates_a_legend_and_one_panel_per_window():
+    pytest.importorskip("matplotlib")
+    from datetime import datetime
+
+    from keras_nhits.plotting import forecast_figure
+
+    inputs, actual, forecast = _windows(count=6)
+    figure = forecast_figure(
+        inputs,
+        actual,
+        forecast,
+        titles=[f"s{i}" for i in range(6)],
+        max_panels=6,
+        times=_dated(6),
+        baseline=np.repeat(inputs[:, -1:], 4, axis=1),
+        ylabel="load_mw",
+    )
+    figure.canvas.draw()
+    assert len(figure.axes) == 6
+    for ax in figure.axes:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert labels and all(datetime.strptime(x, "%Y-%m-%d %H:%M") for x in labels)
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["history", "actual", "naive", "forecast"]
+        assert ax.get_ylabel() == "load_mw"
+    assert [ax.get_title() for ax in figure.axes] == [f"s{i}" for i in range(6)]
+
+
+def test_daily_steps_are_labelled_by_day(tmp_path):
+    pytest.importorskip("matplotlib")
+    from datetime import datetime
+
+    from keras_nhits.plotting import forecast_figure
+
+    inputs, actual, forecast = _windows(count=1, input_size=30, horizon=7)
+    days = np.datetime64("2024-01-01") + np.arange(37)
+    figure = forecast_figure(inputs, actual, forecast, times=days[None, :])
+    figure.canvas.draw()
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert labels and all(datetime.strptime(x, "%Y-%m-%d") for x in labels)
+
+
+def test_too_many_panels_is_an_input_error(tmp_path):
+    from keras_nhits.plotting import MAX_PANELS
+
+    inputs, actual, forecast = _windows(count=MAX_PANELS + 1)
+    with pytest.raises(NHITSInputError, match="max_panels"):
+        plot_forecasts(tmp_path / "x.png", inputs, actual, forecast, max_panels=MAX_PANELS + 1)
+    with pytest.raises(NHITSInputError, match="times"):
+        plot_forecasts(tmp_path / "x.png", inputs, actual, forecast, times=_dated(2))
