@@ -25,7 +25,13 @@ from keras_nhits.saved_model_safety import (
     graph_op_types,
     read_saved_model,
 )
-from tests.reliability.helpers import ONE_BACKEND, hourly_frame, snapshot
+from tests.reliability.helpers import (
+    ONE_BACKEND,
+    assert_one_error_line,
+    hourly_frame,
+    run_in_process,
+    snapshot,
+)
 
 tf = pytest.importorskip("tensorflow")
 
@@ -328,21 +334,36 @@ needs_export = pytest.mark.skipif(
 )
 
 
+# On JAX every option lands inside the one XlaCallModule (its TensorFlow op types do not change),
+# so one export there covers them; on TensorFlow each option adds its own ops.
+tf_only = pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="on JAX the options change only the StableHLO module: the defaults cover its op types",
+)
+
+
 @needs_export
 @pytest.mark.parametrize(
     "options",
     [
-        {},
-        {"pooling": "average", "interpolation": "cubic", "scaler": "robust", "dropout": 0.2},
-        {
-            "interpolation": "nearest",
-            "scaler": "minmax",
-            "activation": "gelu",
-            "n_blocks": 2,
-            "naive_level": False,
-        },
+        pytest.param({}, id="defaults"),
+        pytest.param(
+            {"pooling": "average", "interpolation": "cubic", "scaler": "robust", "dropout": 0.2},
+            id="average_cubic_robust_dropout",
+            marks=tf_only,
+        ),
+        pytest.param(
+            {
+                "interpolation": "nearest",
+                "scaler": "minmax",
+                "activation": "gelu",
+                "n_blocks": 2,
+                "naive_level": False,
+            },
+            id="nearest_minmax_gelu_blocks_no_level",
+            marks=tf_only,
+        ),
     ],
-    ids=["defaults", "average_cubic_robust_dropout", "nearest_minmax_gelu_blocks_no_level"],
 )
 def test_our_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options):
     from keras_nhits.models import NHITS
@@ -385,3 +406,28 @@ def test_no_file_or_python_op_is_on_the_compute_allowlist():
     assert not io_ops & set(COMPUTE_OPS)
     assert "SaveV2" in SAVE_OPS and "RestoreV2" in RESTORE_OPS
     assert read_saved_model  # public helper
+
+
+# === The user's path: python -m keras_nhits.predict ===
+
+
+@ONE_BACKEND
+def test_predict_refuses_a_hostile_saved_model_in_one_line_and_it_never_runs(
+    tmp_path, target, capfd
+):
+    from keras_nhits import predict
+
+    folder = _save_hostile(tmp_path / "hostile", _write_file(target))
+    data = tmp_path / "tiny.csv"
+    hourly_frame(2, 200).write_csv(data)
+    output = tmp_path / "forecast.csv"
+    result = run_in_process(
+        ["--model", folder, "--data", data, "--output", output], capfd, main=predict.main
+    )
+    assert_one_error_line(result, ["WriteFile", "refusing to run it"])
+    assert not os.path.exists(target)
+    assert not output.exists()
+    # The refusal is what kept the file from being written: TensorFlow runs the model as is.
+    serve = tf.saved_model.load(folder).signatures["serving_default"]
+    serve(history=tf.zeros([1, INPUT]))
+    assert os.path.exists(target)
