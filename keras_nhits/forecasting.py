@@ -3,24 +3,38 @@
 `load_forecaster(path)` accepts the three things a user may hold:
 - a run folder (`config.json` + `model.safetensors`, read without pickle), which also carries the
   training's column settings and the dataset-level scaler statistics, if one was fitted;
-- a TensorFlow SavedModel folder (as written by `python -m keras_nhits.export`), called through its
-  raw-units `serving_default` signature;
-- a `.keras` file, loaded with `safe_mode=True` (a file carrying code is refused).
+- a TensorFlow SavedModel folder (as written by `python -m keras_nhits.export`), checked for
+  operations our export never writes, then called through its raw-units `serving_default`
+  signature; the run's column settings travel in its `keras_nhits.json`;
+- a `.keras` file, loaded with `safe_mode=True` (a file carrying code is refused); inside a run
+  folder, the run's column settings come from the `config.json` next to it.
+
+Whatever was loaded, `Forecaster.data_options` holds the reader settings the model was trained
+with (`DATA_OPTIONS`), so predict reads the columns the model knows, not every numeric one.
 
 `forecast_frame(forecaster, series_set)` then forecasts the `horizon` steps after the last value
 of every series, with timestamps continued at the series' own step.
 """
 
 import dataclasses
+import json
 import os
 
 import numpy as np
 import polars as pl
 
+from keras_nhits.config import FILL_MODES, GAP_MODES
 from keras_nhits.data import SeriesScaler, last_windows
 from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.safetensors_io import CONFIG_FILE, WEIGHTS_FILE, read_config
+
+# The reader settings a run records and predict reads data with (the keywords of `load_series`).
+DATA_OPTIONS = ("target", "time_col", "id_col", "fill", "gaps", "freq")
+# Written by export inside the SavedModel folder (TensorFlow ignores it): the run's data options.
+EXPORT_RECORD = "keras_nhits.json"
+# A record of a few settings is well under a kilobyte; a bigger file is not ours.
+MAX_RECORD_BYTES = 1 << 20
 
 
 @dataclasses.dataclass
@@ -30,8 +44,8 @@ class Forecaster:
     Attributes:
         predict: callable, float32 `[n, input_size]` raw values -> `[n, horizon]` raw forecasts.
         input_size, horizon: the window shape.
-        data_options: the training run's reader settings (`target`, `time_col`, `id_col`,
-            `fill`, `gaps`), empty when the model came without a run record.
+        data_options: the training run's reader settings (`DATA_OPTIONS`), empty when the
+            model came without a run record.
         scaler: the run's dataset-level `SeriesScaler`, or None.
         source: what was loaded, for messages.
     """
@@ -89,8 +103,27 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds"):
         columns[id_col] = np.repeat(np.asarray(windows.ids, dtype=object), forecaster.horizon)
     times = [windows.future_times(i, forecaster.horizon) for i in range(len(windows.ids))]
     columns[time_col] = np.concatenate(times)
-    columns["forecast"] = y.reshape(-1)
+    # float32 is the model's precision: float64 digits beyond it would be noise.
+    columns["forecast"] = pl.Series(y.reshape(-1), dtype=pl.Float32)
     return pl.DataFrame(columns)
+
+
+def csv_time_format(frame, time_col):
+    """The `strftime` format that writes `frame`'s time column as the data wrote its times.
+
+    Times all at midnight are dates (`2024-01-01`), others whole seconds (`2024-01-01 13:00:00`)
+    unless some carry a fraction; None for integer steps and `pl.Date` columns, which Polars
+    writes as they are.
+    """
+    times = frame[time_col]
+    if not isinstance(times.dtype, pl.Datetime):
+        return None
+    ticks = times.dt.epoch("us")
+    if ((ticks % 86_400_000_000) == 0).all():
+        return "%Y-%m-%d"
+    if ((ticks % 1_000_000) == 0).all():
+        return "%Y-%m-%d %H:%M:%S"
+    return "%Y-%m-%d %H:%M:%S%.f"
 
 
 def _check_range(x, ids):
@@ -119,10 +152,8 @@ def _scaler_rows(scaler, ids):
 def _from_run_folder(folder):
     from keras_nhits.safetensors_io import load_model
 
-    record = read_config(folder)
+    options, scaler_record = run_settings(read_config(folder), os.path.join(folder, CONFIG_FILE))
     model = load_model(folder)
-    options = _run_data_options(record)
-    scaler_record = record.get("data", {}).get("series_scaler")
     scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
     return Forecaster(
         _batched(lambda x: model.predict_on_batch(x)),
@@ -134,28 +165,125 @@ def _from_run_folder(folder):
     )
 
 
-def _run_data_options(record):
-    """The reader settings of a run: its flags, with the columns it resolved filling the ones
-    left to detection, so that predict reads the columns the model was trained on."""
-    training = record.get("training", {})
-    options = {
-        k: training[k] for k in ("target", "time_col", "id_col", "fill", "gaps") if k in training
-    }
-    columns = record.get("data", {}).get("columns") or {}
-    resolved = {
-        "target": ",".join(columns.get("targets") or ()),
-        "time_col": columns.get("time") or "",
-        "id_col": columns.get("id") or "",
-    }
+def run_settings(record, source):
+    """The data options and the series-scaler record (or None) of a run's `config.json`.
+
+    The options are the run's reader flags, with the columns it resolved filling the ones left
+    to detection, so that predict reads the columns the model was trained on. Raises
+    `NHITSInputError` naming `source` and the field when a section has the wrong JSON type.
+    """
+    training = _section(record, "training", source)
+    data = _section(record, "data", source)
+    options = _checked_options(
+        {k: training[k] for k in DATA_OPTIONS if k in training}, f"{source}: training"
+    )
+    columns = data.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise NHITSInputError(
+            f"{source}: data.columns must be a JSON object; received {_json_type(columns)}"
+        )
+    targets = columns.get("targets") or []
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        raise NHITSInputError(f"{source}: data.columns.targets must be a list of column names")
+    resolved = {"target": ",".join(targets)}
+    for name, key in (("time_col", "time"), ("id_col", "id")):
+        value = columns.get(key) or ""
+        if not isinstance(value, str):
+            raise NHITSInputError(
+                f"{source}: data.columns.{key} must be a column name; received {_json_type(value)}"
+            )
+        resolved[name] = value
     for name, value in resolved.items():
         if not options.get(name) and value:
             options[name] = value
-    return options
+    scaler = data.get("series_scaler")
+    if scaler is not None and not isinstance(scaler, dict):
+        raise NHITSInputError(
+            f"{source}: data.series_scaler must be a JSON object; received {_json_type(scaler)}"
+        )
+    return options, scaler
+
+
+def _section(record, name, source):
+    value = record.get(name, {})
+    if not isinstance(value, dict):
+        raise NHITSInputError(
+            f"{source}: {name!r} must be a JSON object; received {_json_type(value)}"
+        )
+    return value
+
+
+def _checked_options(options, where):
+    """`options` when every value is text and fill/gaps are known modes, else one clear line."""
+    for name, value in options.items():
+        if not isinstance(value, str):
+            raise NHITSInputError(f"{where}.{name} must be text; received {_json_type(value)}")
+    for name, modes in (("fill", FILL_MODES), ("gaps", GAP_MODES)):
+        if name in options and options[name] not in modes:
+            raise NHITSInputError(
+                f"{where}.{name} must be one of {', '.join(modes)}; received {options[name]!r}"
+            )
+    return dict(options)
+
+
+def _json_type(value):
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    names = {dict: "an object", list: "a list", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def export_record(record, source):
+    """What export writes as `keras_nhits.json` in a SavedModel folder, from a run record."""
+    from keras_nhits import __version__
+
+    options, _ = run_settings(record, source)
+    return {"written_by": "keras_nhits", "version": __version__, "data_options": options}
+
+
+def _saved_model_options(folder):
+    """The data options of `keras_nhits.json` in a SavedModel folder ({} when there is none)."""
+    path = os.path.join(folder, EXPORT_RECORD)
+    if not os.path.isfile(path):
+        return {}
+    try:
+        if os.path.getsize(path) > MAX_RECORD_BYTES:
+            raise ValueError(f"larger than {MAX_RECORD_BYTES} bytes")
+        with open(path, encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError, RecursionError) as error:
+        raise NHITSInputError(f"{path} cannot be read ({error}); re-export the model") from None
+    options = record.get("data_options") if isinstance(record, dict) else None
+    if not isinstance(options, dict):
+        raise NHITSInputError(f"{path} has no 'data_options' object; re-export the model")
+    return _checked_options(
+        {k: v for k, v in options.items() if k in DATA_OPTIONS}, f"{path}: data_options"
+    )
+
+
+def _sibling_run_options(path):
+    """The data options of the run folder a `.keras` file sits in ({} outside a run folder)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    config = os.path.join(folder, CONFIG_FILE)
+    try:
+        record = read_config(folder)
+    except NHITSInputError:  # no config.json, or one that is not ours: nothing to reuse
+        return {}
+    if record.get("format") != "keras_nhits":
+        return {}
+    return run_settings(record, config)[0]
 
 
 def _from_keras_file(path):
     import keras
 
+    import keras_nhits.models  # noqa: F401  (registers NHITS, which the file names)
+
+    options = _sibling_run_options(path)
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises several types for damaged or unsafe files
@@ -167,7 +295,7 @@ def _from_keras_file(path):
         _batched(lambda x: model.predict_on_batch(x)),
         model.input_size,
         model.horizon,
-        {},
+        options,
         None,
         path,
     )
@@ -176,21 +304,36 @@ def _from_keras_file(path):
 def _from_saved_model(folder):
     import tensorflow as tf
 
+    from keras_nhits.saved_model_safety import check_saved_model
+
+    options = _saved_model_options(folder)
+    check_saved_model(folder)
     try:
         loaded = tf.saved_model.load(folder)
         serve = loaded.signatures["serving_default"]
-    except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
+    except Exception as error:  # TensorFlow raises many types (IndexError for cut variables)
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise NHITSInputError(f"SavedModel {folder} cannot be loaded ({reason})") from None
     spec = serve.structured_input_signature[1].get("history")
-    if spec is None or spec.shape.rank != 2:
-        raise NHITSInputError(f"SavedModel {folder} has no 'history' [batch, steps] input")
-    output = serve.structured_outputs["forecast"]
+    if spec is None or spec.shape.rank != 2 or spec.shape[1] is None:
+        raise NHITSInputError(
+            f"SavedModel {folder} has no 'history' [batch, steps] input in its serving_default "
+            "signature; export it with python -m keras_nhits.export"
+        )
+    outputs = serve.structured_outputs
+    output = outputs.get("forecast") if isinstance(outputs, dict) else None
+    if output is None or output.shape.rank != 2 or output.shape[1] is None:
+        raise NHITSInputError(
+            f"SavedModel {folder} has no 'forecast' [batch, horizon] output in its "
+            "serving_default signature; export it with python -m keras_nhits.export"
+        )
 
     def predict(x):
         return serve(history=tf.constant(x))["forecast"].numpy()
 
-    return Forecaster(_batched(predict), int(spec.shape[1]), int(output.shape[1]), {}, None, folder)
+    return Forecaster(
+        _batched(predict), int(spec.shape[1]), int(output.shape[1]), options, None, folder
+    )
 
 
 def _batched(call, batch_size=4096):

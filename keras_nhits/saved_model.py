@@ -13,22 +13,37 @@ Keras writes SavedModels from the TensorFlow and JAX backends (JAX through jax2t
 backend-independent (safetensors + JSON), so a model trained with PyTorch is exported by loading
 its folder in a process running the TensorFlow backend; `export_saved_model` says so when called
 on PyTorch.
+
+Besides TensorFlow's files the folder holds the ownership marker `.keras_nhits` (kind
+`saved_model`: a later export may replace this folder, and only such a folder) and, when the run's
+record is given, `keras_nhits.json`: the run's data options (target, time and id columns, fill,
+gaps, freq), which predict reads the data with. TensorFlow ignores both.
 """
 
 import os
 
 import keras
 
-from keras_nhits.atomic_io import atomic_directory
+from keras_nhits.atomic_io import atomic_directory, write_json_atomic
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.ownership import check_output_folder, write_marker
 
 EXPORT_BACKENDS = ("tensorflow", "jax")
 
 
-def export_saved_model(model, path):
+def export_saved_model(model, path, record=None):
     """Writes `model` as a TensorFlow SavedModel at `path` (a folder), atomically.
 
-    Raises `NHITSInputError` on the PyTorch backend, naming the command that exports instead.
+    Args:
+        model: a built or unbuilt `NHITS`.
+        path: the folder to write: new, empty, or a SavedModel folder this function wrote,
+            which is replaced whole.
+        record: the run's record (the `training` and `data` sections of its `config.json`),
+            whose data options then travel in the folder's `keras_nhits.json`; None writes none.
+
+    Raises `NHITSInputError` on the PyTorch backend (naming the command that exports instead),
+    for a `path` holding anything else (a file, a folder of the user's) and for a `path` that
+    cannot be written; nothing is changed then.
     """
     backend = keras.backend.backend()
     if backend not in EXPORT_BACKENDS:
@@ -39,6 +54,11 @@ def export_saved_model(model, path):
         )
     from keras.export import ExportArchive
 
+    from keras_nhits.forecasting import EXPORT_RECORD, export_record
+
+    path = os.fspath(path)
+    check_output_folder(path, "saved_model", "SavedModel folder")
+    extra = export_record(record, "the run record") if record is not None else None
     if not model.built:
         model.build((None, model.input_size))
 
@@ -56,7 +76,16 @@ def export_saved_model(model, path):
         input_signature=spec,
     )
     parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    with atomic_directory(path) as temp:
-        archive.write_out(str(temp), verbose=False)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        with atomic_directory(os.path.abspath(path)) as temp:
+            archive.write_out(str(temp), verbose=False)
+            write_marker(temp, "saved_model")
+            if extra is not None:
+                write_json_atomic(os.path.join(temp, EXPORT_RECORD), extra)
+    except OSError as error:
+        raise NHITSInputError(
+            f"SavedModel folder {path} cannot be written ({error.strerror or error}); nothing "
+            "was changed: choose a folder you can write to"
+        ) from None
     return path

@@ -82,6 +82,20 @@ def _absurd_config(run_dir, tmp):
     return folder
 
 
+def _config_edited(section, value):
+    def make(run_dir, tmp):
+        folder = _copy(run_dir, tmp)
+        record = json.loads((folder / "config.json").read_text())
+        if isinstance(value, dict):
+            record[section] = {**record[section], **value}
+        else:
+            record[section] = value
+        (folder / "config.json").write_text(json.dumps(record))
+        return folder
+
+    return make
+
+
 def _truncated_weights(run_dir, tmp):
     folder = _copy(run_dir, tmp)
     data = (folder / "model.safetensors").read_bytes()
@@ -93,6 +107,18 @@ MODEL_CASES = [
     ("keras-with-lambda", _lambda_keras, ["evil.keras", "cannot be loaded safely"]),
     ("renamed-tensor", _renamed_tensor, ["model.safetensors", "unexpected tensors x/"]),
     ("absurd-config", _absurd_config, ["config.json", "hidden_size"]),
+    ("horizon-as-text", _config_edited("model", {"horizon": "six"}), ["config.json", "horizon"]),
+    (
+        "target-as-number",
+        _config_edited("training", {"target": 5}),
+        ["config.json", "training.target must be text", "number 5"],
+    ),
+    ("data-as-list", _config_edited("data", []), ["config.json", "'data' must be a JSON object"]),
+    (
+        "fill-unknown",
+        _config_edited("training", {"fill": "mean"}),
+        ["config.json", "training.fill must be one of"],
+    ),
     ("truncated-weights", _truncated_weights, ["model.safetensors", "truncated or corrupted"]),
     ("missing-model", lambda run_dir, tmp: tmp / "nope", ["nope", "does not exist"]),
 ]
@@ -149,10 +175,11 @@ DATA_CASES = [
 @pytest.mark.parametrize("make, words", DATA_CASES)
 def test_bad_data_is_refused_and_an_existing_output_kept(run_dir, tmp_path, capfd, make, words):
     data = make(tmp_path)
-    out = write_text(tmp_path / "forecast.csv", "previous forecast\n")
+    previous = "unique_id,ds,forecast\ns0,2024-01-09 08:00:00,1.5\n"  # an earlier forecast
+    out = write_text(tmp_path / "forecast.csv", previous)
     result = _predict(["--model", run_dir, "--data", data, "--output", out], capfd)
     assert_one_error_line(result, words)
-    assert (tmp_path / "forecast.csv").read_text() == "previous forecast\n"
+    assert (tmp_path / "forecast.csv").read_text() == previous
 
 
 def test_a_lambda_keras_file_through_a_real_subprocess(run_dir, tmp_path):
