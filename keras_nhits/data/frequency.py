@@ -12,7 +12,7 @@ A step (a series' frequency) is one of:
 each step (NumPy's `"1 hours"`, `"B"`, `"3"`) is also read back, so the steps a run records in
 its config.json can be restored.
 
-Accepted spellings (an optional whole multiple in front: `2h`, `30min`, `3MS`):
+Accepted spellings (an optional whole multiple in front: `2h`, `30min`, `3MS`; not for `B`):
 
 - pandas aliases: `ns`, `us`, `ms`, `s`, `min`, `h` (or `H`), `D`, `B` (business days), `W`
   (weekly, any weekday), `W-MON` ... `W-SUN` (weekly on that weekday), `MS` / `ME` (month
@@ -22,7 +22,8 @@ Accepted spellings (an optional whole multiple in front: `2h`, `30min`, `3MS`):
   fixed units (`1h30m`), and `i` for integer steps (`1i`).
 
 Month-based steps follow the anchor of the data (the 1st, the last day, or the same day each
-month); `MS`/`QS`/`YS` and `ME`/`QE`/`YE` also require it.
+month); `MS`/`QS`/`YS` and `ME`/`QE`/`YE` also require it (the quarter's or year's first month is
+the data's, as are `W`'s weekday and the time of day). `M` and `T` are refused as ambiguous.
 """
 
 import re

@@ -204,6 +204,7 @@ def test_each_step_written_as_text_reads_back(spelling):
         (_dates("2024-01-03", "2024-01-10"), "W-MON", "not on a Monday"),
         (np.arange(5), "h", "has integer steps"),
         (WEEKDAYS, "1i", "has datetimes but --freq 1i needs integer steps"),
+        (_dates("2024-01-06"), "B", "2024-01-06 is not a business day"),  # a Saturday
     ],
 )
 def test_a_series_whose_step_disagrees_with_freq_is_refused(times, freq, words):
