@@ -7,6 +7,7 @@ from data_helpers import HOUR, START, long_frame
 
 from keras_nhits import NHITSInputError
 from keras_nhits.data import (
+    BusinessDay,
     future_times,
     iter_windows,
     last_windows,
@@ -75,6 +76,11 @@ def test_last_windows_refuses_short_series():
         (np.datetime64("2024-01-31"), np.timedelta64(1, "M"), ["2024-02-29", "2024-03-31"]),
         (np.datetime64("2024-01-15"), np.timedelta64(1, "M"), ["2024-02-15", "2024-03-15"]),
         (np.datetime64("2024-01-05"), np.timedelta64(7, "D"), ["2024-01-12", "2024-01-19"]),
+        # Business days: Friday -> Monday, at midnight in the data's unit.
+        (np.datetime64("2024-01-05"), BusinessDay(), ["2024-01-08", "2024-01-09"]),
+        (np.datetime64("2024-01-05T00:00", "us"), "B", ["2024-01-08", "2024-01-09"]),
+        # A step's text, as a run's config.json records it (data.freqs).
+        (np.datetime64("2021-01-01T23:00"), "1 hours", ["2021-01-02T00:00", "2021-01-02T01:00"]),
     ],
 )
 def test_future_times(last, freq, expected):
