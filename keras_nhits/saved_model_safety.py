@@ -413,27 +413,38 @@ def collect(folder):
 
 
 def main(argv):
+    """`python -m keras_nhits.saved_model_safety FOLDER` checks a SavedModel (exit 2 and one line
+    when it is refused); `--collect` prints the op types of our exports on this backend."""
     import argparse
     import tempfile
 
+    from keras_nhits.cli import start_backend_quietly
+
     parser = argparse.ArgumentParser(
         prog="python -m keras_nhits.saved_model_safety",
-        description="Check a SavedModel's operations, or print the op types our exports write.",
+        description="Check a SavedModel's operations before loading it, or print the op types "
+        "keras_nhits' export writes.",
     )
     parser.add_argument("folder", nargs="?", help="SavedModel folder to check")
     parser.add_argument(
         "--collect", action="store_true", help="export our models and print their op types"
     )
+
+    def error(message):
+        parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+
+    parser.error = error
     args = parser.parse_args(argv)
+    if not args.collect and not args.folder:
+        parser.error("give a SavedModel folder, or --collect")
+    start_backend_quietly()
     if args.collect:
         with tempfile.TemporaryDirectory() as temp:
             for role, ops in collect(temp).items():
                 print(f"{role}: {tuple(ops)!r}")
         return 0
-    if not args.folder:
-        parser.error("give a SavedModel folder or --collect")
     check_saved_model(args.folder)
-    print(f"{args.folder}: only operations keras_nhits writes")
+    print(f"{args.folder} holds only operations keras_nhits' export writes")
     return 0
 
 

@@ -431,3 +431,18 @@ def test_predict_refuses_a_hostile_saved_model_in_one_line_and_it_never_runs(
     serve = tf.saved_model.load(folder).signatures["serving_default"]
     serve(history=tf.zeros([1, INPUT]))
     assert os.path.exists(target)
+
+
+@ONE_BACKEND
+def test_the_check_command_refuses_a_hostile_folder_and_passes_a_harmless_one(
+    tmp_path, target, harmless_pb, capfd
+):
+    from keras_nhits import saved_model_safety
+
+    hostile = _save_hostile(tmp_path / "hostile", _py_function(target))
+    result = run_in_process([hostile], capfd, main=saved_model_safety.main)
+    assert_one_error_line(result, ["EagerPyFunc", hostile])
+    harmless = _pb_folder(tmp_path, harmless_pb)
+    result = run_in_process([harmless], capfd, main=saved_model_safety.main)
+    assert result.code == 0, result.stderr
+    assert "only operations keras_nhits' export writes" in result.stdout
