@@ -32,6 +32,7 @@ callbacks only.
 """
 
 import os
+import stat
 import sys
 
 from keras_nhits.errors import NHITSInputError
@@ -147,6 +148,14 @@ def check_saved_model(folder):
             "code (export the model yourself with keras_nhits.export, or forecast from its run "
             "folder)"
         )
+    undefined = _undefined_functions(meta_graph)
+    if undefined:
+        # A call by name of a function the file does not define would run whatever function of
+        # that name the process holds (another model's, say).
+        raise NHITSInputError(
+            f"SavedModel {folder} calls functions it does not define ({_summarise(undefined)}); "
+            "refusing to run it"
+        )
     _check_xla_modules(folder, meta_graph)
 
 
@@ -167,7 +176,10 @@ def read_saved_model(folder):
 
     path = os.path.join(folder, "saved_model.pb")
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            raise NHITSInputError(f"{path} is not a regular file, not a SavedModel")
+        size = info.st_size
         if size > MAX_SAVED_MODEL_BYTES:
             raise NHITSInputError(
                 f"{path} is {size / 2**20:.0f} MB, over the {MAX_SAVED_MODEL_BYTES // 2**20} MB "
@@ -334,6 +346,19 @@ def _object_graph_functions(objects):
         elif kind == "bare_concrete_function":
             names.append(node.bare_concrete_function.concrete_function_name)
     return names
+
+
+def _undefined_functions(meta_graph):
+    graph = meta_graph.graph_def
+    functions = {f.signature.name: f for f in graph.library.function}
+    called = set(_object_graph_functions(meta_graph.object_graph_def))
+    called |= {g.gradient_func for g in graph.library.gradient}
+    nodes = [*graph.node, *(n for f in functions.values() for n in f.node_def)]
+    for node in nodes:
+        called.update(_called_functions(node, functions))
+    for function in functions.values():
+        called.update(name for attr in function.attr.values() for name in _attr_functions(attr))
+    return called - set(functions)
 
 
 def _check_xla_modules(folder, meta_graph):

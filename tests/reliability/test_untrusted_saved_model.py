@@ -259,16 +259,30 @@ def _init_op_saves(meta_graph):
     meta_graph.collection_def["saved_model_main_op"].node_list.value[:] = [save_node]
 
 
+def _calls_an_undefined_function(meta_graph):
+    for function in meta_graph.graph_def.library.function:
+        if function.signature.name.startswith("__inference_signature_wrapper"):
+            for node in function.node_def:
+                if "f" in node.attr:
+                    node.attr["f"].func.name = "__inference_another_models_function_1"
+
+
 EDITED = {
     "signature_reaches_the_checkpoint_writer": (_forecast_from_save_tensor, "SaveV2"),
     "restore_function_holds_the_writer": (_restore_that_saves, "SaveV2"),
     "init_op_runs_the_checkpoint_writer": (_init_op_saves, "SaveV2"),
+    "calls_a_function_it_does_not_define": (
+        _calls_an_undefined_function,
+        "does not define .*__inference_another_models_function_1",
+    ),
 }
 
 
 @ONE_BACKEND
 @pytest.mark.parametrize("case", sorted(EDITED))
-def test_checkpoint_ops_are_refused_outside_the_saver_functions(tmp_path, harmless_pb, case):
+def test_edited_graphs_reaching_checkpoint_ops_or_foreign_functions_are_refused(
+    tmp_path, harmless_pb, case
+):
     # The saver functions of every SavedModel hold SaveV2 and RestoreV2; edited files that make
     # a signature, the restore op or the init op reach a writer are refused.
     edit, op = EDITED[case]
@@ -301,6 +315,15 @@ def test_a_damaged_saved_model_pb_gives_one_clean_line(tmp_path, harmless_pb, ca
     message = str(error.value)
     assert "saved_model.pb" in message or "SavedModel" in message, message
     assert "\n" not in message
+
+
+@ONE_BACKEND
+def test_a_saved_model_pb_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    os.mkfifo(folder / "saved_model.pb")
+    with pytest.raises(NHITSInputError, match="not a regular file"):
+        check_saved_model(str(folder))
 
 
 @ONE_BACKEND
