@@ -13,8 +13,8 @@ symbolic link or `./` spelling does not hide that `--output` is the data file.
 Run folders written before markers existed are recognised by their `config.json`
 (`"format": "keras_nhits"`), and their checkpoint folders by holding nothing but the names a run
 writes there (`state.json`, `run_config.json`, `*.weights.h5`), so they stay replaceable with
-`--overwrite`. A run's `.lock` (run_lock.py) alone does not make a folder anyone's: a run killed
-between taking the lock and writing its marker leaves just that.
+`--overwrite`. A run's `.lock` (run_lock.py) and the atomic writers' temporaries alone do not
+make a folder anyone's: a run killed before its marker was in place leaves just those.
 """
 
 import json
@@ -75,8 +75,7 @@ def _legacy_checkpoints(folder):
     if not {"state.json", "run_config.json"} & set(names):
         return False
     return all(
-        (CHECKPOINT_FILES.match(n) and os.path.isfile(os.path.join(folder, n)))
-        or is_temporary(n)
+        (CHECKPOINT_FILES.match(n) and os.path.isfile(os.path.join(folder, n))) or is_temporary(n)
         for n in names
     )
 
@@ -109,8 +108,11 @@ def check_output_folder(path, kind, flag):
         )
     if not os.path.isdir(path):
         return
+    from keras_nhits.atomic_io import is_temporary
+
     try:
-        names = sorted(n for n in os.listdir(path) if n != LOCK_FILE)
+        # A run killed before its marker was in place leaves only these.
+        names = sorted(n for n in os.listdir(path) if n != LOCK_FILE and not is_temporary(n))
     except OSError as error:
         raise NHITSInputError(f"{flag} {path} cannot be read ({error.strerror})") from None
     if not names:

@@ -22,7 +22,6 @@ before the first byte is written.
 
 import contextlib
 import dataclasses
-import inspect
 import math
 import os
 import time
@@ -85,10 +84,13 @@ class NHITSTrainer:
     """Trains N-HiTS from a config: reading, validation, splits, fit with callbacks, evaluation.
 
     Args:
-        config: an `NHITSTrainingConfig` (default: all defaults).
+        config: an `NHITSTrainingConfig` or a dict of its fields (default: all defaults); a
+            file is read with `NHITSTrainingConfig.from_file(path)`.
         log: callable taking one line of text, for notices and `--quiet` progress. Default
             `print`.
         **overrides: config fields to replace, e.g. `NHITSTrainer(epochs=5, horizon=12)`.
+
+    Raises `NHITSInputError` for anything else as `config` and for an unknown override.
 
     Example:
         >>> trainer = NHITSTrainer(horizon=24, input_size=120, epochs=3, output="runs/demo")
@@ -112,6 +114,7 @@ class NHITSTrainer:
         self.log = log
         self.model = None
         self.metrics = None
+        self._plotted = []  # the series forecast.png draws, checked by fit() before training
 
     # === Training ===
 
@@ -149,11 +152,6 @@ class NHITSTrainer:
 
     def _load(self, source):
         cfg = self.config
-        options = {}
-        if "freq" in inspect.signature(load_series).parameters:
-            options["freq"] = cfg.freq
-        elif cfg.freq:
-            raise NHITSInputError("freq is not supported by this version's reader; leave it empty")
         raw = load_series(
             source,
             target=cfg.target,
@@ -161,7 +159,7 @@ class NHITSTrainer:
             id_col=cfg.id_col,
             fill=cfg.fill,
             gaps=cfg.gaps,
-            **options,
+            freq=cfg.freq,
         )
         splits = prepare_splits(
             raw,
@@ -452,10 +450,14 @@ class NHITSTrainer:
     # === Saving ===
 
     def save(self, folder):
-        """Writes the trained model (`model.keras`, safetensors + config.json) to `folder`."""
+        """Writes the trained model (`model.keras`, safetensors + config.json) to `folder`,
+        which must be new, empty or a run folder of ours (the user's files are never replaced).
+        """
         if self.model is None:
             raise NHITSInputError("nothing to save: call fit() or load() first")
+        check_output_folder(folder, "run", "save()")
         os.makedirs(folder, exist_ok=True)
+        write_marker(folder, "run")
         with atomic_output(os.path.join(folder, "model.keras")) as temp:
             self.model.save(str(temp))
         save_model(self.model, folder, extra={"training": self.config.to_dict()})

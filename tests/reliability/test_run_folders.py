@@ -187,24 +187,49 @@ def test_pre_marker_folders_are_recognised_and_a_users_file_is_not(tmp_path):
 # === A run over a previous one, with the user's notes in both folders ===
 
 
+SERIES = 13  # one more than forecast.png draws
+PLOTTED = [f"s{i}" for i in reversed(range(SERIES))]
+
+
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    """`train --overwrite` of 3 series over a previous run: (folder, result, before, data)."""
+    """`train --overwrite --plot-series s12,...,s0` of 13 series over a previous run holding
+    the user's notes: (folder, result, the folder before, the titles forecast.png drew)."""
+    from keras_nhits import cli, train, training
+
     tmp = tmp_path_factory.mktemp("overwrite")
     data = tmp / "series.csv"
-    hourly_frame(n_series=3).write_csv(data)
+    hourly_frame(n_series=SERIES).write_csv(data)
     out = previous_run(tmp / "run")
     (out / "checkpoints" / "best.weights.h5").write_bytes(b"previous best")
     write_text(out / "notes.txt", NOTES)
     write_text(out / "checkpoints" / "README", NOTES)
     before = snapshot(out)
-    from keras_nhits import cli, train
+
+    drawn, plot = [], training.plot_forecasts
+
+    def recording_plot(*args, **kwargs):  # draws the real picture, and notes its panels
+        drawn.extend(kwargs["titles"])
+        return plot(*args, **kwargs)
 
     stdout, stderr = io.StringIO(), io.StringIO()
-    argv = [*TINY, "--data", data, "--output", out, "--overwrite", "--plot-series", "s2,s0"]
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = cli.run(train.main, [str(a) for a in argv])
-    return out, CliResult(code, stdout.getvalue(), stderr.getvalue()), before
+    argv = [
+        *TINY,
+        "--data",
+        data,
+        "--output",
+        out,
+        "--overwrite",
+        "--plot-series",
+        ",".join(PLOTTED),
+    ]
+    training.plot_forecasts = recording_plot
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = cli.run(train.main, [str(a) for a in argv])
+    finally:
+        training.plot_forecasts = plot
+    return out, CliResult(code, stdout.getvalue(), stderr.getvalue()), before, drawn
 
 
 def _metrics(out):
@@ -212,7 +237,7 @@ def _metrics(out):
 
 
 def test_overwrite_replaces_only_what_a_run_wrote(finished):
-    out, result, before = finished
+    out, result, before, _ = finished
     assert result.code == 0, result.stderr
     after = snapshot(out)
     assert after["notes.txt"] == after[os.path.join("checkpoints", "README")] == NOTES.encode()
@@ -225,7 +250,7 @@ def test_overwrite_replaces_only_what_a_run_wrote(finished):
 
 
 def test_the_summary_names_seasonal_naive_and_says_which_baseline_wins(finished):
-    out, result, _ = finished
+    out, result, _, _ = finished
     metrics = _metrics(out)
     line = next(x for x in result.stdout.splitlines() if x.startswith("test MAE"))
     assert "naive " in line and "seasonal naive (season 24)" in line
@@ -242,10 +267,10 @@ def test_the_summary_names_seasonal_naive_and_says_which_baseline_wins(finished)
 
 
 def test_metrics_json_holds_per_series_test_metrics_and_baselines(finished):
-    out, _, _ = finished
+    out, _, _, _ = finished
     metrics = _metrics(out)
     per_series, baselines = metrics["test_per_series"], metrics["baselines_per_series"]
-    assert sorted(per_series) == sorted(baselines) == ["s0", "s1", "s2"]
+    assert sorted(per_series) == sorted(baselines) == sorted(PLOTTED)
     for values in per_series.values():
         assert set(values) == set(metrics["test"])
         assert all(v is None or np.isfinite(v) for v in values.values())
@@ -260,13 +285,53 @@ def test_metrics_json_holds_per_series_test_metrics_and_baselines(finished):
 
 
 def test_the_run_record_keeps_the_resolved_data_settings(finished):
-    out, _, _ = finished
+    out, _, _, _ = finished
     record = json.loads((out / "config.json").read_text())
     assert record["data"]["columns"] == {"time": "ds", "id": "unique_id", "targets": ["y"]}
-    assert record["data"]["freqs"] == ["1 hours"] * 3
-    assert record["data"]["freq"] == "" and record["training"]["plot_series"] == "s2,s0"
+    assert record["data"]["freqs"] == ["1 hours"] * SERIES
+    assert record["data"]["freq"] == "" and record["training"]["plot_series"] == ",".join(PLOTTED)
 
 
-def test_forecast_png_is_written(finished):
-    out, _, _ = finished
+def test_forecast_png_draws_the_named_series_and_says_when_it_leaves_some_out(finished):
+    out, result, _, drawn = finished
     assert (out / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawn == PLOTTED[:12]
+    assert "forecast.png: the first 12 of 13 series (choose others with --plot-series)" in (
+        result.stdout
+    )
+
+
+def test_the_summary_says_when_the_model_loses_to_seasonal_naive():
+    from keras_nhits.training import _summary
+
+    metrics = {
+        "test": {"mae": 2.0, "rmse": 3.0, "mase": 1.5},
+        "baselines": {
+            "naive": {"mae": 3.0, "rmse": 4.0},
+            "seasonal_naive": {"mae": 1.0, "rmse": 1.5},
+        },
+        "season_length": 24,
+        "epochs_completed": 3,
+        "best_epoch": 2,
+        "train_seconds": 1.0,
+    }
+    line = _summary(metrics)
+    assert line.startswith("test MAE 2 (naive 3, seasonal naive (season 24) 1), RMSE 3 ")
+    assert "; worse than seasonal naive (season 24) on the test split;" in line
+
+
+def test_trainer_save_refuses_a_folder_of_the_users_files(tmp_path):
+    from keras_nhits.models.nhits import NHITS
+
+    trainer = NHITSTrainer(input_size=24, horizon=6, hidden_size=8)
+    trainer.model = NHITS(**trainer.config.model.model_kwargs())
+    trainer.model.build((None, 24))
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    write_text(theirs / "config.json", NOTES)
+    with pytest.raises(NHITSInputError, match="did not write"):
+        trainer.save(theirs)
+    assert snapshot(theirs) == {"config.json": NOTES.encode()}
+    trainer.save(tmp_path / "new")
+    assert marker_kind(tmp_path / "new") == "run"
+    trainer.save(tmp_path / "new")  # ours: replaced
