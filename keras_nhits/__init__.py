@@ -2,13 +2,18 @@
 
 The public names are imported lazily, so `import keras_nhits` (and the CLI's startup) does not
 load Keras and its backend until a model, layer or trainer is first used: the command-line tools
-can configure devices and logging before the backend starts.
+can configure devices and logging before the backend starts. Importing the package still
+registers every serializable class with Keras (at once when Keras is loaded, else as soon as it
+loads), so `keras.saving.load_model("model.keras")` works after `import keras_nhits`. The
+configs work without any backend installed; a Keras-backed name whose backend is missing raises
+an `ImportError` naming the fix.
 """
 
 import importlib
 
 __version__ = "0.1.0"
 
+from keras_nhits.backend import missing_backend_message, register_when_keras_loads  # noqa: E402
 from keras_nhits.config import (  # noqa: E402
     DataConfig,
     ModelConfig,
@@ -37,10 +42,19 @@ _LAZY = {
 def __getattr__(name):
     if name in _LAZY:
         module, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module), attribute)
+        try:
+            value = getattr(importlib.import_module(module), attribute)
+        except ImportError as error:
+            message = missing_backend_message(error)
+            if message is None:
+                raise
+            raise ImportError(f"keras_nhits.{name}: {message}", name=error.name) from error
         globals()[name] = value
         return value
     raise AttributeError(f"module 'keras_nhits' has no attribute {name!r}")
+
+
+register_when_keras_loads()
 
 
 def __dir__():

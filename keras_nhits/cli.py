@@ -13,6 +13,7 @@ import warnings
 
 import argparse_dataclass
 
+from keras_nhits.backend import BACKENDS, configured_backend, missing_backend_message
 from keras_nhits.errors import NHITSInputError
 
 EXIT_INPUT = 2
@@ -27,7 +28,9 @@ def start_backend_quietly():
     descriptor 2 before any Python logging setting applies, which would break the tools'
     promise of exactly one line on stderr for an error. So descriptor 2 points at /dev/null
     while the backend loads and initialises its devices, then is restored. Must run before
-    anything imports Keras; the tools import the library lazily for that reason.
+    anything imports Keras; the tools import the library lazily for that reason. A backend that
+    is not installed (`KERAS_BACKEND=jax` without jax) or unknown is an `NHITSInputError`
+    naming the fix.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
@@ -37,17 +40,33 @@ def start_backend_quietly():
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-        import keras
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
-        from keras_nhits.devices import list_gpus
-
-        list_gpus()
-        keras.backend.backend()
+        _import_backend()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _import_backend():
+    try:
+        import keras
+        import tensorflow as tf
+    except ImportError as error:
+        message = missing_backend_message(error)
+        if message is None:
+            raise
+        raise NHITSInputError(message) from None
+    except ValueError as error:
+        if "Unable to import backend" not in str(error):
+            raise
+        raise NHITSInputError(
+            f"unknown Keras backend {configured_backend()!r}: set KERAS_BACKEND to one of "
+            f"{', '.join(BACKENDS)}"
+        ) from None
+    tf.config.list_physical_devices()
+    from keras_nhits.devices import list_gpus
+
+    list_gpus()
+    keras.backend.backend()
 
 
 def hide_gpus_if_cpu_requested(gpu):
@@ -56,23 +75,72 @@ def hide_gpus_if_cpu_requested(gpu):
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
 
 
+def with_default(help_text, default):
+    """`help_text` and its default, said once: nothing added when the text names its default
+    (`(default: the run's)`) or when there is no default to show (None, an empty text)."""
+    if help_text is None or help_text is argparse.SUPPRESS or "default" in help_text:
+        return help_text
+    if default is None or default is dataclasses.MISSING or default is argparse.SUPPRESS:
+        return help_text
+    shown = _shown(default)
+    return help_text if shown == "" else f"{help_text} (default: {shown})"
+
+
+class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help with each flag's default shown once (see `with_default`).
+
+    For the tools whose parsers are written by hand (`predict`, `export`); pass it as
+    `formatter_class`, or build the parser with `argument_parser`.
+    """
+
+    def _get_help_string(self, action):
+        if action.required or not action.option_strings or action.nargs == 0:
+            return action.help
+        return with_default(action.help, action.default)
+
+
+def argument_parser(prog, description):
+    """An `argparse.ArgumentParser` with one-line errors and each default shown once."""
+    return _OneLineErrors(prog=prog, description=description, formatter_class=DefaultsHelpFormatter)
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
 class OneLineArgumentParser(argparse_dataclass.ArgumentParser):
-    """argparse-dataclass's parser, with one-line errors and every default in `--help`."""
+    """argparse-dataclass's parser, with one-line errors and each default once in `--help`.
+
+    A boolean field that is on by default becomes a `--no-NAME` flag, so its help says that the
+    flag turns the field's feature off.
+    """
 
     def __init__(self, options_class, **kwargs):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(options_class, **kwargs)
         defaults = {f.name: f.default for f in dataclasses.fields(options_class)}
         for action in self._actions:
-            if action.dest in defaults and action.help is not None:
-                action.help += f" (default: {_shown(defaults[action.dest])})"
+            if action.dest not in defaults or action.help is None:
+                continue
+            default = defaults[action.dest]
+            if default is True:
+                action.help = f"turn off (on by default): {action.help}"
+            else:
+                action.help = with_default(action.help, default)
 
     def error(self, message):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
     def given_flags(self, argv):
-        """Only the flags given on the command line, as `{field: value}`."""
-        namespace = argparse.ArgumentParser.parse_args(self, argv)
+        """Only the flags typed on the command line, as `{field: value}`.
+
+        argparse-dataclass gives every flag the default `MISSING`; its own `parse_known_args`
+        fills in the dataclass defaults, so argparse's is called here instead.
+        """
+        namespace, extra = argparse.ArgumentParser.parse_known_args(self, argv)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
         return {k: v for k, v in vars(namespace).items() if v is not dataclasses.MISSING}
 
 
@@ -81,9 +149,7 @@ def _shown(value):
         return ",".join(str(v) for v in value)
     if isinstance(value, bool):
         return "on" if value else "off"
-    if value == "":
-        return "none"
-    return value
+    return str(value)
 
 
 def config_from_argv(config_class, argv, prog, description):
@@ -93,15 +159,17 @@ def config_from_argv(config_class, argv, prog, description):
     """
     parser = OneLineArgumentParser(config_class, prog=prog, description=description)
     given = parser.given_flags(argv)
-    values = {}
-    if given.get("config"):
-        values = dataclasses.asdict(config_class.from_file(given["config"]))
+    values = config_class.read_file(given["config"]) if given.get("config") else {}
     values.update(given)
-    return config_class.from_dict(values) if values else config_class()
+    return config_class.from_dict(values)
 
 
-def run(main, argv=None):
-    """Runs `main(argv)` and maps failures to one stderr line and an exit code."""
+def run(main, argv=None, resumable=False):
+    """Runs `main(argv)` and maps failures to one stderr line and an exit code.
+
+    `resumable`: the command checkpoints its epochs (train), so Ctrl-C says to rerun with
+    `--resume`; the others say that nothing was written (their outputs are written atomically).
+    """
     argv = sys.argv[1:] if argv is None else argv
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "keras_nhits"
     try:
@@ -110,15 +178,18 @@ def run(main, argv=None):
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print(
-            "interrupted: completed epochs are checkpointed; rerun with --resume", file=sys.stderr
-        )
+        if resumable:
+            message = "interrupted: completed epochs are checkpointed; rerun with --resume"
+        else:
+            message = "interrupted; nothing was written"
+        print(message, file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # the one place a failure is turned into an exit code
-        from keras_nhits.training import NHITSTrainingError
-
         first = str(error).splitlines()[0] if str(error) else ""
-        if isinstance(error, NHITSTrainingError):
+        # Only a loaded trainer can have raised its error (importing it here would load Keras,
+        # which may be what failed).
+        training = sys.modules.get("keras_nhits.training")
+        if training is not None and isinstance(error, training.NHITSTrainingError):
             print(f"error: {first}", file=sys.stderr)
         else:
             print(f"{prog}: failed: {type(error).__name__}: {first}", file=sys.stderr)

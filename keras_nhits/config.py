@@ -10,10 +10,13 @@ Defaults are immutable (tuples, not lists). Validation happens in `__post_init__
 `NHITSInputError` (a `ValueError`) naming the field, what was expected and what was received.
 """
 
+import argparse
 import dataclasses
+import difflib
 import json
 import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 
@@ -52,23 +55,62 @@ ACTIVATIONS = (
 MAX_WINDOW = 1_000_000
 MAX_UNITS = 65_536
 MAX_LAYERS = 64
+# Counts (a stride, windows per epoch, epochs, a split of so many steps) stop at 2**53, the
+# largest whole number a float holds exactly and well inside NumPy's int64: beyond it they
+# overflowed deep in NumPy instead of being refused by name.
+MAX_COUNT = 2**53
+MAX_GPU = 1023
+# A config file is a few hundred bytes; one far bigger is not a config file.
+MAX_CONFIG_BYTES = 1 << 20
 
 
-def parse_int_tuple(text):
-    """Parses `"2,2,1"` (the CLI form) or a sequence of ints into a tuple of ints."""
+def parse_int_tuple(text, name="value"):
+    """Parses `"2,2,1"` (the CLI form) or a sequence of integers into a tuple of ints.
+
+    Whole floats (`2.0`) are taken as integers; any other value is refused, never truncated.
+    """
     if isinstance(text, str):
         parts = [p for p in text.replace(" ", "").split(",") if p]
         try:
             return tuple(int(p) for p in parts)
         except ValueError:
             raise NHITSInputError(
-                f"expected comma-separated integers such as '2,2,1', received {text!r}"
+                f"{name} must be comma-separated integers such as '2,2,1'; received {text!r}"
             ) from None
-    return tuple(int(v) for v in text)
+    if not isinstance(text, (tuple, list)):
+        raise NHITSInputError(
+            f"{name} must be a list of integers such as [2, 2, 1] or a text such as '2,2,1'; "
+            f"received {_short(text)}"
+        )
+    return tuple(_whole(name, v) for v in text)
+
+
+def _int_tuple_flag(text):
+    # argparse shows an ArgumentTypeError's text as is (other errors as "invalid <type> value").
+    try:
+        return parse_int_tuple(text, "the value")
+    except NHITSInputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _int_tuple_field(default, help_text):
-    return field(default=default, metadata={"type": parse_int_tuple, "help": help_text})
+    return field(default=default, metadata={"type": _int_tuple_flag, "help": help_text})
+
+
+def _whole(name, value):
+    """`value` as an int: an int, or a float with no fractional part; refused otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NHITSInputError(f"{name} must hold integers; received {_short(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise NHITSInputError(f"{name} must hold whole numbers; received {value}")
+        return int(value)
+    return value
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_choice(name, value, choices):
@@ -76,17 +118,19 @@ def _check_choice(name, value, choices):
         raise NHITSInputError(f"{name} must be one of {', '.join(choices)}; received {value!r}")
 
 
-def _check_int(name, value, low, high=None):
+def _check_int(name, value, low, high=MAX_COUNT):
     if isinstance(value, bool) or not isinstance(value, int):
-        raise NHITSInputError(f"{name} must be an integer; received {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"between {low} and {high}"
-        raise NHITSInputError(f"{name} must be {bound}; received {value}")
+        raise NHITSInputError(f"{name} must be an integer; received {_short(value)}")
+    if value < low or value > high:
+        shown = value if abs(value) < 10**20 else f"{value:.3g}"
+        raise NHITSInputError(f"{name} must be between {low} and {high}; received {shown}")
 
 
 def _check_number(name, value, low, high=None, low_inclusive=True):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise NHITSInputError(f"{name} must be a number; received {value!r}")
+        raise NHITSInputError(f"{name} must be a number; received {_short(value)}")
+    if isinstance(value, int) and abs(value) > MAX_COUNT:
+        raise NHITSInputError(f"{name} must be at most {MAX_COUNT}; received {value:.3g}")
     if not math.isfinite(value):
         raise NHITSInputError(f"{name} must be a finite number; received {value}")
     too_low = value < low if low_inclusive else value <= low
@@ -96,11 +140,59 @@ def _check_number(name, value, low, high=None, low_inclusive=True):
         raise NHITSInputError(f"{name} must be {bound}; received {value}")
 
 
+def _check_flags(config, cls):
+    """Every on/off field of `cls` holds a bool (`"no"` or 0 would silently mean something)."""
+    for spec in dataclasses.fields(cls):
+        value = getattr(config, spec.name)
+        if isinstance(spec.default, bool) and not isinstance(value, bool):
+            raise NHITSInputError(f"{spec.name} must be true or false; received {_short(value)}")
+
+
+def _check_texts(config, cls):
+    """Every text field of `cls` holds a str (a path object is taken as its text)."""
+    for spec in dataclasses.fields(cls):
+        if not isinstance(spec.default, str):
+            continue
+        value = getattr(config, spec.name)
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+            setattr(config, spec.name, value)
+        if not isinstance(value, str):
+            raise NHITSInputError(f"{spec.name} must be a text; received {_short(value)}")
+        if "\0" in value:
+            raise NHITSInputError(f"{spec.name} must not contain a NUL character")
+
+
+def _unknown(what, names, known):
+    """The message for unknown field names, with the closest known name as a hint."""
+    names = sorted(str(n) for n in names)
+    hint = difflib.get_close_matches(names[0], known, n=1)
+    hint = f"; did you mean {hint[0]}?" if hint else ""
+    return (
+        f"unknown {what} {', '.join(_short(n) for n in names)}{hint} (the names are the CLI flag "
+        "names with underscores, e.g. input_size)"
+    )
+
+
+class _Fields:
+    """Makes an unknown keyword argument an `NHITSInputError` naming it (a dataclass' own
+    `__init__` raises a bare `TypeError`)."""
+
+    def __new__(cls, *args, **kwargs):
+        known = [spec.name for spec in dataclasses.fields(cls)]
+        unknown = [name for name in kwargs if name not in known]
+        if unknown:
+            raise NHITSInputError(_unknown(f"{cls.__name__} field(s)", unknown, known))
+        if len(args) > len(known):
+            raise NHITSInputError(f"{cls.__name__} takes at most {len(known)} fields")
+        return super().__new__(cls)
+
+
 # === Model ===
 
 
 @dataclass
-class ModelConfig:
+class ModelConfig(_Fields):
     """The arguments of `keras_nhits.NHITS` (see its docstring for their meaning)."""
 
     input_size: int = field(default=120, metadata={"help": "input window length (steps)"})
@@ -133,8 +225,9 @@ class ModelConfig:
     )
 
     def __post_init__(self):
-        self.pool_sizes = parse_int_tuple(self.pool_sizes)
-        self.freq_downsample = parse_int_tuple(self.freq_downsample)
+        self.pool_sizes = parse_int_tuple(self.pool_sizes, "pool_sizes")
+        self.freq_downsample = parse_int_tuple(self.freq_downsample, "freq_downsample")
+        _check_flags(self, ModelConfig)
         validate_model_arguments(
             input_size=self.input_size,
             horizon=self.horizon,
@@ -195,7 +288,7 @@ def validate_model_arguments(
                 f"received {tuple(values)}"
             )
         for v in values:
-            _check_int(name, v, 1)
+            _check_int(name, v, 1, MAX_WINDOW)
     for k in pool_sizes:
         if k > input_size:
             raise NHITSInputError(
@@ -215,7 +308,7 @@ def validate_model_arguments(
 
 
 @dataclass
-class DataConfig:
+class DataConfig(_Fields):
     """Where the series come from, how they are checked, split and cut into windows."""
 
     data: str = field(
@@ -271,7 +364,7 @@ class DataConfig:
         _check_choice("series_scaler", self.series_scaler, SERIES_SCALERS)
         for name in ("val_split", "test_split"):
             value = getattr(self, name)
-            _check_number(name, value, 0.0)
+            _check_number(name, value, 0.0, MAX_COUNT)
             if value >= 1 and float(value) != int(value):
                 raise NHITSInputError(
                     f"{name} must be a fraction below 1 or a whole count of steps; received {value}"
@@ -284,6 +377,7 @@ class DataConfig:
         _check_int("batch_size", self.batch_size, 1, 1 << 20)
         _check_int("stride", self.stride, 1)
         _check_int("windows_per_epoch", self.windows_per_epoch, 0)
+        _check_texts(self, DataConfig)
         _check_int("seed", self.seed, 0, 2**32 - 1)
 
 
@@ -291,7 +385,7 @@ class DataConfig:
 
 
 @dataclass
-class TrainerConfig:
+class TrainerConfig(_Fields):
     """Optimizer, loss, callbacks, devices and outputs of a training run."""
 
     epochs: int = field(default=100, metadata={"help": "maximum number of epochs"})
@@ -359,9 +453,11 @@ class TrainerConfig:
         if self.lr_factor >= 1:
             raise NHITSInputError(f"lr_factor must be in (0, 1); received {self.lr_factor}")
         _check_int("lr_decays", self.lr_decays, 0)
-        _check_int("season_length", self.season_length, 0)
-        _check_int("gpu", self.gpu, -1)
+        _check_int("season_length", self.season_length, 0, MAX_WINDOW)
+        _check_int("gpu", self.gpu, -1, MAX_GPU)
         _check_choice("jit_compile", self.jit_compile, JIT_MODES)
+        _check_flags(self, TrainerConfig)
+        _check_texts(self, TrainerConfig)
 
 
 # === Config ===
@@ -388,6 +484,10 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         ModelConfig.__post_init__(self)
         DataConfig.__post_init__(self)
         TrainerConfig.__post_init__(self)
+        if isinstance(self.config, os.PathLike):
+            self.config = os.fspath(self.config)
+        if not isinstance(self.config, str):
+            raise NHITSInputError(f"config must be a path; received {_short(self.config)}")
         if self.export and self.series_scaler != "none":
             raise NHITSInputError(
                 f"export needs series_scaler none: the {self.series_scaler} statistics are per "
@@ -413,37 +513,97 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
     @classmethod
+    def coerce(cls, config=None, **overrides):
+        """`config` as an `NHITSTrainingConfig`, with `overrides` (field values) applied.
+
+        Takes None (the defaults), a config, or a dict of its fields; anything else (a path, say)
+        is an `NHITSInputError` naming what was received, as is an unknown field.
+        """
+        if config is None:
+            config = cls()
+        elif isinstance(config, dict):
+            config = cls.from_dict(config)
+        elif not isinstance(config, cls):
+            hint = (
+                "; to read a config file use NHITSTrainingConfig.from_file(path)"
+                if isinstance(config, (str, os.PathLike))
+                else ""
+            )
+            raise NHITSInputError(
+                f"config must be an NHITSTrainingConfig or a dict of its fields; received "
+                f"{type(config).__name__} {_short(str(config))}{hint}"
+            )
+        return dataclasses.replace(config, **overrides) if overrides else config
+
+    @classmethod
     def from_dict(cls, values):
         """Builds a config from a dict, refusing unknown keys and wrong types by name."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
+        if not isinstance(values, dict):
             raise NHITSInputError(
-                f"unknown config key(s) {', '.join(unknown)}; known keys are the CLI flag names "
-                "with underscores, e.g. input_size"
+                f"a config must be a table/object of fields; received {type(values).__name__}"
             )
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = [name for name in values if name not in known]
+        if unknown:
+            raise NHITSInputError(_unknown("config key(s)", unknown, list(known)))
         clean = {}
         for name, value in values.items():
             clean[name] = _coerce(name, known[name], value)
         return cls(**clean)
 
     @classmethod
-    def from_file(cls, path):
-        """Reads a JSON (`.json`) or TOML (`.toml`) file of config fields."""
-        if not os.path.isfile(path):
-            raise NHITSInputError(f"config file {path} does not exist")
+    def read_file(cls, path):
+        """The fields in a JSON (`.json`) or TOML (`.toml`) file, as a dict (types unchecked:
+        `from_dict` checks them, after the CLI's flags have been merged in)."""
+        if isinstance(path, os.PathLike):
+            path = os.fspath(path)
+        if not isinstance(path, str) or not path or "\0" in path:
+            raise NHITSInputError(f"a config file must be a path; received {_short(path)}")
         try:
-            if path.endswith(".toml"):
-                with open(path, "rb") as f:
-                    values = tomllib.load(f)
-            else:
-                with open(path, encoding="utf-8") as f:
-                    values = json.load(f)
-        except (ValueError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise NHITSInputError(f"config file {path} is not valid JSON/TOML: {error}") from None
+            info = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NHITSInputError(f"config file {path} does not exist") from None
+        except OSError as error:
+            raise NHITSInputError(f"config file {path} cannot be read: {error.strerror}") from None
+        if stat.S_ISDIR(info.st_mode):
+            raise NHITSInputError(
+                f"config file {path} is a folder; give the .json or .toml file itself"
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise NHITSInputError(f"config file {path} is not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise NHITSInputError(
+                f"config file {path} is {info.st_size} bytes; a config file is at most "
+                f"{MAX_CONFIG_BYTES} (is it the right file?)"
+            )
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as error:
+            raise NHITSInputError(f"config file {path} cannot be read: {error.strerror}") from None
+        if len(data) > MAX_CONFIG_BYTES:
+            raise NHITSInputError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise NHITSInputError(
+                f"config file {path} is not UTF-8 text (a binary file?); write it as JSON or TOML"
+            ) from None
+        kind = "TOML" if path.endswith(".toml") else "JSON"
+        try:
+            values = tomllib.loads(text) if kind == "TOML" else json.loads(text)
+        except RecursionError:
+            raise NHITSInputError(f"config file {path} nests too deeply to be a config") from None
+        except ValueError as error:  # json.JSONDecodeError and tomllib.TOMLDecodeError
+            raise NHITSInputError(f"config file {path} is not valid {kind}: {error}") from None
         if not isinstance(values, dict):
             raise NHITSInputError(f"config file {path} must hold a table/object of fields")
-        return cls.from_dict(values)
+        return values
+
+    @classmethod
+    def from_file(cls, path):
+        """Reads a JSON (`.json`) or TOML (`.toml`) file of config fields."""
+        return cls.from_dict(cls.read_file(path))
 
 
 def _subset(config, cls):
@@ -451,23 +611,40 @@ def _subset(config, cls):
 
 
 def _coerce(name, spec, value):
-    """Checks a value read from a config file against the field's default type."""
+    """Checks a value read from a config file against the field's default type.
+
+    A whole float is taken for an integer field (`2.0`); any other float is refused, never
+    truncated.
+    """
     default = spec.default
+    if value is None:
+        raise NHITSInputError(
+            f"config key {name} is null; give a value or leave the key out for the default"
+        )
     if isinstance(default, tuple):
-        if isinstance(value, (list, tuple, str)):
-            return parse_int_tuple(value)
-    elif isinstance(default, bool):
+        return parse_int_tuple(value, f"config key {name}")
+    if isinstance(default, bool):
         if isinstance(value, bool):
             return value
     elif isinstance(default, float):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:
+                raise NHITSInputError(
+                    f"config key {name} is too large; received {value:.3g}"
+                ) from None
     elif isinstance(default, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, float):
+            raise NHITSInputError(f"config key {name} must be a whole number; received {value}")
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif isinstance(default, str):
         if isinstance(value, str):
             return value
+    expected = {bool: "true or false", float: "a number", int: "an integer", str: "a text"}
     raise NHITSInputError(
-        f"config key {name} must be of type {type(default).__name__}; received {value!r}"
+        f"config key {name} must be {expected[type(default)]}; received {_short(value)}"
     )

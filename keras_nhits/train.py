@@ -34,4 +34,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(run(main, resumable=True))
