@@ -7,10 +7,18 @@ that already catches `ValueError` keeps working, and the CLI turns it into one l
 exit code 2.
 """
 
+# The longest message an error keeps: lists of columns or ids are summarised where they are
+# written, and this cap is the safety net for anything else taken from a user's file (a column
+# name of a megabyte, a 100,000-column header) so that the one line stays readable.
+MAX_MESSAGE = 500
+
 
 class NHITSInputError(ValueError):
     """Bad user input, described in one line (column, series, row, file or flag named)."""
 
     def __init__(self, message):
         # One line, always: the CLI prints `str(error)` as is.
-        super().__init__(" ".join(str(message).split()))
+        line = " ".join(str(message).split())
+        if len(line) > MAX_MESSAGE:
+            line = line[: MAX_MESSAGE - 1].rstrip() + "…"
+        super().__init__(line)

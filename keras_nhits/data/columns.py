@@ -5,7 +5,8 @@ Long format: an id column, a time column and the target(s), one series per id (p
 Names left empty are detected: the time column is the first of ds/date/time/timestamp/datetime
 present (any case), else there is none and rows are taken in order; the id column is `unique_id`
 if present, else the table is wide; the target is `y` if present, else every numeric column that
-is neither time nor id.
+is neither time nor id (nor a column without a name, such as the index pandas writes).
+Messages name at most `SHOWN_COLUMNS` columns ("a, b, c and 99997 more").
 """
 
 import difflib
@@ -14,10 +15,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.ownership import summarise
 
 TIME_NAMES = ("ds", "date", "time", "timestamp", "datetime")
 ID_NAME = "unique_id"
 TARGET_NAME = "y"
+# How many column names a message lists before "and N more".
+SHOWN_COLUMNS = 10
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data
         targets = [t.strip() for t in target.split(",") if t.strip()]
         if not targets:
             raise NHITSInputError(
-                f"target {target!r} names no column; columns are: {', '.join(names)}"
+                f"target {target!r} names no column; columns are: {_listed(names)}"
             )
         targets = [_existing(t, "target", names, name) for t in dict.fromkeys(targets)]
         for t in targets:
@@ -62,10 +66,11 @@ def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data
     elif TARGET_NAME in others:
         targets = [TARGET_NAME]
     else:
-        targets = [n for n in others if _numeric(schema[n])]
+        # A column without a name is an index written along (pandas' to_csv), not a series.
+        targets = [n for n in others if n.strip() and _numeric(schema[n])]
         if not targets:
             raise NHITSInputError(
-                f"{name} has no numeric target column; columns are: {', '.join(names)}; "
+                f"{name} has no numeric target column; columns are: {_listed(names)}; "
                 "pass target=NAME"
             )
     for t in targets:
@@ -92,8 +97,22 @@ def _existing(column, flag, names, name):
     if close:
         hint = f" (did you mean {close[0]!r}?)"
     raise NHITSInputError(
-        f"{flag} column {column!r} not found in {name}{hint}; columns are: {', '.join(names)}"
+        f"{flag} column {column!r} not found in {name}{hint}; columns are: {_listed(names)}"
     )
+
+
+def _listed(names):
+    return summarise(names, limit=SHOWN_COLUMNS)
+
+
+def id_column(names, id_col=""):
+    """The id column among `names` as `resolve_columns` will choose it, or None.
+
+    For readers that must know it before the types are inferred (a CSV's ids are read as text).
+    """
+    if id_col:
+        return id_col if id_col in names else None
+    return _detect_id(names)
 
 
 def _detect_time(names):

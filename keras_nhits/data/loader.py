@@ -112,7 +112,7 @@ def load_series(
     if gaps not in GAP_MODES:
         raise NHITSInputError(f"gaps must be one of {', '.join(GAP_MODES)}; received {gaps!r}")
     spec = parse_spec(freq) if str(freq).strip() else None
-    src = open_source(source)
+    src = open_source(source, id_col=id_col)
     with polars_errors(src.name):
         schema = src.frame.collect_schema()
         n_rows = src.frame.select(pl.len()).collect().item()

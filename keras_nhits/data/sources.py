@@ -4,18 +4,29 @@ Parquet is scanned lazily (`pl.scan_parquet`), so later steps read only the colu
 need; CSV (also `.csv.gz`) is read into memory once, since Polars cannot scan compressed text.
 Every problem with the source (a missing path, an empty, binary, truncated or corrupt file, an
 unknown format) and every Polars exception is raised as `NHITSInputError` naming the file.
+
+A path that exists is read as that file or folder, even when its name holds `*?[`; only a path
+that does not exist is expanded as a glob. Only regular files are read (a FIFO or `/dev/zero`
+would block or never end), and symbolic links to folders are not followed, so a link loop in a
+data folder cannot make the search endless. A CSV's id column is read as text: ids `007` and `7`
+are two series, and `00501` stays `00501`.
 """
 
 import codecs
 import contextlib
+import fnmatch
 import glob
 import gzip
 import os
+import re
+import stat
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from keras_nhits.data.columns import id_column
 from keras_nhits.errors import NHITSInputError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -47,11 +58,35 @@ def polars_errors(name):
     except NHITSInputError:
         raise
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        if isinstance(error, OSError) and error.strerror:
+            first_line = error.strerror  # the path is in the message already
+        else:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        if _truncated_gzip(name, first_line):
+            raise _truncated(name) from None
+        if "is not properly escaped" in str(error):
+            raise NHITSInputError(
+                f'cannot read {name}: a quote (") opens a field that is never closed; close or '
+                "remove it"
+            ) from None
         raise NHITSInputError(f"cannot read {name}: {first_line}") from None
+    except (EOFError, zlib.error):
+        # Python's gzip reader ends a cut stream with EOFError, a damaged one with zlib.error.
+        raise _truncated(name) from None
 
 
-def open_source(source):
+def _truncated_gzip(name, message):
+    return str(name).lower().endswith(".gz") and "end of file" in message.lower()
+
+
+def _truncated(name):
+    return NHITSInputError(
+        f"file {name} is a truncated or damaged gzip file (its compressed stream ends early); "
+        "copy or compress it again"
+    )
+
+
+def open_source(source, id_col=""):
     """Opens `source` and returns a `Source` (LazyFrame + name for messages).
 
     Args:
@@ -59,9 +94,10 @@ def open_source(source):
             as `"data/*.parquet"`, a Polars DataFrame or LazyFrame, a pandas DataFrame, or a
             NumPy array (1-D: one series `y`; 2-D `[time, series]`: columns `y_0`, `y_1`, ...).
             `""` or None reads the bundled ETTh1 sample (`SAMPLE_DATA`).
+        id_col: the id column `load_series` was given, so that a CSV reads it as text.
     """
     if source is None or (isinstance(source, str) and not source):
-        return _open_path(SAMPLE_DATA)
+        return _open_path(SAMPLE_DATA, id_col)
     if isinstance(source, pl.LazyFrame):
         return Source(source, "the LazyFrame")
     if isinstance(source, pl.DataFrame):
@@ -71,7 +107,7 @@ def open_source(source):
     if isinstance(source, np.ndarray):
         return Source(_from_numpy(source).lazy(), "the NumPy array")
     if isinstance(source, (str, os.PathLike)):
-        return _open_path(os.fspath(source))
+        return _open_path(os.fspath(source), id_col)
     raise NHITSInputError(
         f"data must be a path, a Polars or pandas DataFrame or a NumPy array; "
         f"received {type(source).__name__}"
@@ -115,12 +151,7 @@ def _from_numpy(array):
 # === Paths ===
 
 
-def _open_path(path):
-    if any(ch in path for ch in "*?["):
-        files = sorted(f for f in glob.glob(path, recursive=True) if os.path.isfile(f))
-        if not files:
-            raise NHITSInputError(f"no files match the pattern {path}")
-        return _open_files(files, path)
+def _open_path(path, id_col=""):
     if os.path.isdir(path):
         files = _files_in(path, PARQUET_SUFFIXES) or _files_in(path, CSV_SUFFIXES)
         if not files:
@@ -128,10 +159,15 @@ def _open_path(path):
                 f"folder {path} contains no .parquet or .csv files; point data at a file, a "
                 "folder of such files or a glob"
             )
-        return _open_files(files, path)
-    if not os.path.exists(path):
-        raise NHITSInputError(f"data path {path} does not exist")
-    return _open_files([path], path)
+        return _open_files(files, path, id_col)
+    if os.path.lexists(path):
+        return _open_files([path], path, id_col)
+    if any(ch in path for ch in "*?["):
+        files = _glob(path)
+        if not files:
+            raise NHITSInputError(f"no files match the pattern {path}")
+        return _open_files(files, path, id_col)
+    raise NHITSInputError(f"data path {path} does not exist")
 
 
 def _files_in(folder, suffixes):
@@ -139,6 +175,59 @@ def _files_in(folder, suffixes):
     for root, _, names in os.walk(folder):
         found += [os.path.join(root, n) for n in names if n.lower().endswith(suffixes)]
     return sorted(found)
+
+
+def _glob(pattern):
+    """The files matching `pattern`, once each; `**` does not follow links to folders.
+
+    Python's `glob` follows them, so two links back up a tree make `**` endless.
+    """
+    if "**" not in pattern:
+        found = [f for f in glob.glob(pattern) if not os.path.isdir(f)]
+    else:
+        parts = pattern.split(os.sep)
+        fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+        base, wanted = os.sep.join(parts[:fixed]) or os.curdir, parts[fixed:]
+        found = []
+        for root, _, names in os.walk(base):
+            for name in names:
+                path = os.path.join(root, name)
+                if _matches(wanted, os.path.relpath(path, base).split(os.sep)):
+                    found.append(path if parts[:fixed] else os.path.relpath(path))
+    unique = {}
+    for f in sorted(found):
+        unique.setdefault(os.path.realpath(f), f)
+    return sorted(unique.values())
+
+
+def _matches(patterns, names):
+    """Glob matching of path components, `**` standing for any number of folders."""
+    if not patterns:
+        return not names
+    if patterns[0] == "**":
+        return any(_matches(patterns[1:], names[i:]) for i in range(len(names) + 1))
+    return (
+        bool(names)
+        and fnmatch.fnmatchcase(names[0], patterns[0])
+        and _matches(patterns[1:], names[1:])
+    )
+
+
+def _check_regular(path):
+    """Raises unless `path` is a regular file (after links): no FIFO, device, socket or loop."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if not os.path.exists(path) and os.path.lexists(path):
+            raise NHITSInputError(
+                f"data path {path} is a broken symbolic link or a loop of links ({error.strerror})"
+            ) from None
+        raise NHITSInputError(f"cannot read {path}: {error.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise NHITSInputError(
+            f"data path {path} is not a regular file (a pipe, device or socket); point data at a "
+            "CSV or Parquet file"
+        )
 
 
 def _format_of(path):
@@ -153,7 +242,9 @@ def _format_of(path):
     )
 
 
-def _open_files(files, name):
+def _open_files(files, name, id_col=""):
+    for f in files:
+        _check_regular(f)
     formats = {_format_of(f) for f in files}
     if len(formats) > 1:
         raise NHITSInputError(f"{name} mixes CSV and Parquet files; keep one format per dataset")
@@ -162,7 +253,7 @@ def _open_files(files, name):
             raise NHITSInputError(f"file {f} is empty")
     if formats == {"parquet"}:
         return Source(_scan_parquet(files, name), name)
-    frames = [_read_csv(f) for f in files]
+    frames = [_read_csv(f, id_col) for f in files]
     with polars_errors(name):
         frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
     return Source(frame.lazy(), name)
@@ -172,17 +263,22 @@ def _scan_parquet(files, name):
     for f in files:
         # A Parquet file starts and ends with the magic bytes PAR1; checking them turns a
         # truncated copy into a clear message instead of an error deep inside the reader.
-        with open(f, "rb") as handle:
+        with polars_errors(f), open(f, "rb") as handle:
             head = handle.read(4)
             handle.seek(max(os.path.getsize(f) - 4, 0))
             tail = handle.read(4)
+        if head != b"PAR1" and _looks_like_text(f):
+            raise NHITSInputError(
+                f"file {f} is not a Parquet file: it holds text (a CSV?); name it .csv"
+            )
         if head != b"PAR1" or tail != b"PAR1":
             raise NHITSInputError(
                 f"file {f} is not a valid Parquet file (truncated or corrupt: missing PAR1 "
                 "magic bytes); re-export it"
             )
     with polars_errors(name):
-        frame = pl.scan_parquet(files if len(files) > 1 else files[0])
+        # glob=False: the names are files already found; `data[1].parquet` is one file.
+        frame = pl.scan_parquet(files if len(files) > 1 else files[0], glob=False)
         frame.collect_schema()
         n_rows = frame.select(pl.len()).collect().item()
     if n_rows == 0:
@@ -190,7 +286,17 @@ def _scan_parquet(files, name):
     return frame
 
 
-def _read_csv(path):
+def _looks_like_text(path):
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head and b"\n" in head
+
+
+def _read_csv(path, id_col=""):
     opener = gzip.open if path.lower().endswith(".gz") else open
     with polars_errors(path), opener(path, "rb") as handle:
         head = handle.read(8192)
@@ -207,22 +313,17 @@ def _read_csv(path):
             "encoding such as Latin-1); save it as UTF-8 CSV"
         ) from None
     separator = "\t" if ".tsv" in path.lower() else ","
-    with polars_errors(path):
-        try:
-            frame = pl.read_csv(
-                path,
-                separator=separator,
-                null_values=CSV_NULLS,
-                infer_schema_length=CSV_SCHEMA_ROWS,
-            )
-        except pl.exceptions.ComputeError:
-            # A column whose type changes after the rows used for inference (integers, then a
-            # decimal at row 20,000): read once more, inferring the types from every row.
-            frame = pl.read_csv(
-                path, separator=separator, null_values=CSV_NULLS, infer_schema_length=None
-            )
+    lines = head.decode("utf-8", errors="ignore").lstrip("\ufeff").splitlines()
+    if len(lines) > 1 and separator not in lines[0]:
+        _check_delimiter(path, lines[0], separator, lines[1:])
+    frame = _parse_csv(path, separator)
     if frame.width == 1:
         _check_delimiter(path, frame.columns[0], separator)
+    _check_names(path, frame.columns)
+    ident = id_column(frame.columns, id_col)
+    if ident is not None and frame.schema[ident] != pl.String:
+        # Ids are names: read as numbers, `007` and `7` would become one series.
+        frame = _parse_csv(path, separator, {ident: pl.String})
     if frame.height == 0:
         raise NHITSInputError(f"file {path} has a header but no data rows")
     # A column with no value at all is read as text; it carries no type, so make it numeric and
@@ -231,9 +332,61 @@ def _read_csv(path):
     return frame.with_columns(pl.col(empty).cast(pl.Float64)) if empty else frame
 
 
-def _check_delimiter(path, header, separator):
-    """Raises if a one-column header holds another delimiter (a `;`-separated file, say)."""
+def _parse_csv(path, separator, overrides=None):
+    with polars_errors(path):
+        try:
+            return pl.read_csv(
+                path,
+                separator=separator,
+                null_values=CSV_NULLS,
+                infer_schema_length=CSV_SCHEMA_ROWS,
+                schema_overrides=overrides,
+                glob=False,
+            )
+        except pl.exceptions.ComputeError as error:
+            if "is not properly escaped" in str(error):
+                raise
+            # A column whose type changes after the rows used for inference (integers, then a
+            # decimal at row 20,000): read once more, inferring the types from every row.
+            return pl.read_csv(
+                path,
+                separator=separator,
+                null_values=CSV_NULLS,
+                infer_schema_length=None,
+                schema_overrides=overrides,
+                glob=False,
+            )
+
+
+def _check_names(path, names):
+    """Raises if two columns share a name (Polars renames the second `y_duplicated_0`)."""
+    present = set(names)
+    for n in names:
+        found = re.fullmatch(r"(.*)_duplicated_\d+", n)
+        if found and found.group(1) in present:
+            raise NHITSInputError(
+                f"file {path} has two columns named {found.group(1)[:80]!r}; rename one of them"
+            )
+
+
+# A decimal comma between digits, as in `1,5`, and no other comma in the field.
+_DECIMAL_COMMA = re.compile(r"(?:^|;)\s*-?\d+,\d+\s*(?:;|$)")
+
+
+def _check_delimiter(path, header, separator, rows=()):
+    """Raises if a one-column header holds another delimiter (a `;`-separated file, say).
+
+    `rows`, the first lines after the header, tell a European Excel export (semicolons between
+    fields, decimal commas: `2024-01-01;1,5`) from a file that only uses semicolons.
+    """
     names = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+    if separator == "," and ";" in header and any(_DECIMAL_COMMA.search(r) for r in rows[:20]):
+        example = next(m.group(0) for r in rows[:20] if (m := _DECIMAL_COMMA.search(r)))
+        raise NHITSInputError(
+            f"file {path} looks like a European Excel export: ';' between fields and decimal "
+            f"commas ({example.strip(' ;')!r}); save it as CSV with ',' and decimal points, or "
+            "convert it: polars.read_csv(path, separator=';', decimal_comma=True).write_csv(new)"
+        )
     for other, name in names.items():
         if other != separator and other in header:
             fix = {"\t": "name it .tsv", ",": "name it .csv"}.get(

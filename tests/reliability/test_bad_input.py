@@ -292,7 +292,7 @@ CASES = [
     Case(
         "config-unknown-key",
         _with_config(json.dumps({"horizon": 6, "bogus": 1})),
-        ["unknown config key(s) bogus"],
+        ["unknown config key(s)", "bogus"],
     ),
     Case(
         "config-wrong-type",
