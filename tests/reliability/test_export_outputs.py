@@ -147,3 +147,57 @@ def test_export_to_a_read_only_folder_is_one_line(exported, tmp_path, capfd):
         assert os.listdir(locked) == []
     finally:
         locked.chmod(0o700)
+
+
+# === SavedModels predict refuses ===
+
+
+def _truncated_variables(exported, tmp):
+    folder = shutil.copytree(exported[2], tmp / "cut")
+    path = folder / "variables" / "variables.data-00000-of-00001"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return folder
+
+
+def _renamed_signature(input_name, output_name):
+    """A SavedModel of our model whose serving_default names its input or output otherwise."""
+
+    def make(exported, tmp):
+        from keras.export import ExportArchive
+
+        from keras_nhits.models import NHITS
+
+        model = NHITS(24, HORIZON, hidden_size=8)
+        model.build((None, 24))
+        archive = ExportArchive()
+        archive.track(model)
+        spec = [keras.InputSpec(shape=(None, 24), dtype="float32", name=input_name)]
+        archive.add_endpoint(
+            name="serving_default",
+            fn=lambda x: {output_name: model(x, training=False)},
+            input_signature=spec,
+        )
+        archive.write_out(str(tmp / "other"), verbose=False)
+        return tmp / "other"
+
+    return make
+
+
+DAMAGED = [
+    ("truncated-variables", _truncated_variables, ["cut", "cannot be loaded"]),
+    ("no-forecast-output", _renamed_signature("history", "y"), ["no 'forecast'"]),
+    ("no-history-input", _renamed_signature("x", "forecast"), ["no 'history'"]),
+]
+
+
+@pytest.mark.parametrize("make, words", [c[1:] for c in DAMAGED], ids=[c[0] for c in DAMAGED])
+def test_predict_refuses_a_damaged_or_foreign_saved_model(exported, tmp_path, capfd, make, words):
+    model = make(exported, tmp_path)
+    out = tmp_path / "forecast.csv"
+    data = exported[0] / "series.csv"
+    result = run_in_process(
+        ["--model", model, "--data", data, "--output", out], capfd, main=predict.main
+    )
+    assert_one_error_line(result, ["SavedModel", *words])
+    assert not out.exists()
