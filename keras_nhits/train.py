@@ -33,5 +33,10 @@ def main(argv):
     return 0
 
 
+def run_command(argv=None):
+    """`python -m keras_nhits.train ARGV`: exit code; Ctrl-C says to rerun with `--resume`."""
+    return run(main, argv, resumable=True)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main, resumable=True))
+    sys.exit(run_command())
