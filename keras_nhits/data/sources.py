@@ -383,9 +383,9 @@ def _check_delimiter(path, header, separator, rows=()):
     if separator == "," and ";" in header and any(_DECIMAL_COMMA.search(r) for r in rows[:20]):
         example = next(m.group(0) for r in rows[:20] if (m := _DECIMAL_COMMA.search(r)))
         raise NHITSInputError(
-            f"file {path} looks like a European Excel export: ';' between fields and decimal "
-            f"commas ({example.strip(' ;')!r}); save it as CSV with ',' and decimal points, or "
-            "convert it: polars.read_csv(path, separator=';', decimal_comma=True).write_csv(new)"
+            f"file {path} looks like a European Excel export (';' between fields, decimal "
+            f"commas: {example.strip(' ;')!r}); re-save it with ',' and '.', e.g. "
+            "polars.read_csv(path, separator=';', decimal_comma=True).write_csv(new)"
         )
     for other, name in names.items():
         if other != separator and other in header:
@@ -393,6 +393,6 @@ def _check_delimiter(path, header, separator, rows=()):
                 other, f"write it with {names[separator]}"
             )
             raise NHITSInputError(
-                f"file {path} has a single column {header!r}: its fields seem to be separated "
+                f"file {path} has a single column {header[:80]!r}: its fields seem to be separated "
                 f"by {name}, not {names[separator]}; {fix}"
             )

@@ -193,3 +193,23 @@ def test_bad_split_arguments(kwargs, words):
     arguments = {"input_size": 8, "horizon": 4, **kwargs}
     with pytest.raises(NHITSInputError, match=words):
         prepare_splits(series, **arguments)
+
+
+def test_an_error_message_is_capped_and_a_short_one_kept_as_written():
+    # The safety net behind the summarised lists: a message built from a hostile file (a
+    # megabyte-long column name) stays one readable line.
+    from keras_nhits.errors import MAX_MESSAGE
+
+    long = NHITSInputError("column " + "x" * 10_000 + " is bad")
+    assert len(str(long)) == MAX_MESSAGE and str(long).endswith("…")
+    short = "target column 'y' is not numeric;\n choose another"
+    assert str(NHITSInputError(short)) == "target column 'y' is not numeric; choose another"
+
+
+def test_a_list_of_1000_columns_is_summarised_in_the_message():
+    frame = pl.DataFrame({f"c{i}": [1.0] for i in range(1_000)})
+    with pytest.raises(NHITSInputError) as caught:
+        load_series(frame, target="nope")
+    assert str(caught.value).endswith(
+        "columns are: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 990 more"
+    )

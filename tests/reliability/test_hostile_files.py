@@ -1,0 +1,290 @@
+"""Data files nobody here wrote, through `python -m keras_nhits.train` and `load_series`.
+
+Each hostile file either ends the run with exit 2 and one short line (under 300 characters,
+naming the problem) before anything is trained or written, with the data folder left as it was,
+or, where reading it is the right answer, is read correctly. The error cases run in-process with a
+fresh `--output` that must not be created.
+"""
+
+import gzip
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import pytest
+
+from keras_nhits.data import load_series
+from tests.reliability.helpers import (
+    HOUR,
+    ONE_BACKEND,
+    START,
+    TINY,
+    assert_one_error_line,
+    hourly_frame,
+    run_in_process,
+    snapshot,
+    write_bytes,
+    write_text,
+)
+
+SHORT_LINE = 300
+
+
+@dataclass
+class Case:
+    """`make(tmp_path)` writes the hostile file and returns the flags; the line holds `words`."""
+
+    id: str
+    make: object
+    words: list
+    marks: list = field(default_factory=list)
+
+
+def _text(name, text):
+    return lambda tmp: ["--data", write_text(tmp / name, text)]
+
+
+def _csv_text(**kwargs):
+    return hourly_frame(**kwargs).write_csv()
+
+
+def _cut_gzip(steps):
+    def make(tmp):
+        data = gzip.compress(_csv_text(steps=steps).encode())
+        return ["--data", write_bytes(tmp / "cut.csv.gz", data[: len(data) // 2])]
+
+    return make
+
+
+def _european(tmp):
+    rows = "".join(f"2024-01-{1 + i // 24:02d} {i % 24:02d}:00;{i},5\n" for i in range(200))
+    return ["--data", write_text(tmp / "export.csv", "date;price\n" + rows)]
+
+
+def _wide_header(tmp):
+    # 100,000 columns: the message naming the columns was 789 KB.
+    header = ",".join(f"c{i}" for i in range(100_000))
+    path = write_text(tmp / "wide.csv", header + "\n" + ",".join(["1"] * 100_000) + "\n")
+    return ["--data", path, "--target", "nope"]
+
+
+def _folder(*files):
+    def make(tmp):
+        folder = tmp / "parts"
+        folder.mkdir()
+        for name, data in files:
+            if data is None:
+                os.symlink(folder / name, folder / name)  # a link to itself: a loop
+            elif isinstance(data, bytes):
+                write_bytes(folder / name, data)
+            else:
+                write_text(folder / name, data)
+        return ["--data", folder]
+
+    return make
+
+
+def _fifo(tmp):
+    os.mkfifo(tmp / "pipe.csv")
+    return ["--data", tmp / "pipe.csv"]
+
+
+def _unreadable(tmp):
+    path = write_text(tmp / "locked.csv", _csv_text())
+    os.chmod(path, 0)
+    return ["--data", path]
+
+
+def _long_line(tmp):
+    return ["--data", write_text(tmp / "line.csv", "a" * 50_000_000)]
+
+
+def _many_short_series(tmp):
+    n = 10_000
+    frame = pl.DataFrame(
+        {
+            "unique_id": np.repeat([f"x{i}" for i in range(n)], 3),
+            "ds": np.tile(START + np.arange(3) * HOUR, n),
+            "y": np.ones(3 * n),
+        }
+    )
+    frame.write_csv(tmp / "short.csv")
+    return ["--data", tmp / "short.csv"]
+
+
+def _with_value(value):
+    frame = hourly_frame()
+    y = frame["y"].to_numpy().copy()
+    y[30] = value
+    return frame.with_columns(y=y).write_csv()
+
+
+def _quoted_empty_ids():
+    lines = _csv_text().splitlines()
+    lines[3] = '""' + lines[3][lines[3].index(",") :]
+    return "\n".join(lines) + "\n"
+
+
+CASES = [
+    Case("truncated-gzip", _cut_gzip(200), ["cut.csv.gz", "truncated"]),
+    Case("truncated-small-gzip", _cut_gzip(20), ["cut.csv.gz", "truncated"]),
+    Case("european-excel-export", _european, ["European Excel", "decimal_comma=True"]),
+    Case("100000-columns", _wide_header, ["'nope'", "c9 and 99990 more"]),
+    Case("bom-and-header-only", _text("bom.csv", "\ufeffunique_id,ds,y\r\n"), ["no data rows"]),
+    Case("duplicate-column-names", _text("dup.csv", "ds,y,y\n2024-01-01,1,2\n"), ["two columns"]),
+    Case(
+        "quote-never-closed",
+        _text("q.csv", 'ds,y\n"2024-01-01,1\n2024-01-02,2\n'),
+        ["q.csv", "never closed"],
+    ),
+    Case(
+        "csv-named-parquet",
+        lambda tmp: ["--data", write_text(tmp / "data.parquet", _csv_text())],
+        ["data.parquet", "holds text"],
+    ),
+    Case(
+        "folder-with-one-broken-file",
+        _folder(("a.csv", _csv_text()), ("b.csv", bytes(range(256)) * 4)),
+        ["b.csv", "binary"],
+    ),
+    Case(
+        "link-loop-in-folder",
+        _folder(("a.csv", _csv_text()), ("loop.csv", None)),
+        ["loop.csv", "loop of links"],
+    ),
+    Case("fifo", _fifo, ["pipe.csv", "not a regular file"]),
+    Case("dev-zero", lambda tmp: ["--data", "/dev/zero"], ["/dev/zero", "not a regular file"]),
+    Case(
+        "no-read-permission",
+        _unreadable,
+        ["locked.csv", "Permission denied"],
+        [pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without permission")],
+    ),
+    Case("50-MB-single-line", _long_line, ["line.csv", "no data rows"]),
+    Case(
+        "10000-series-of-3-rows",
+        _many_short_series,
+        ["no series is long enough", "the longest has 3"],
+    ),
+    Case("value-1e308", _text("big.csv", _with_value(1e308)), ["'s0'", "float32 range"]),
+    Case("value-minus-1e308", _text("neg.csv", _with_value(-1e308)), ["'s0'", "float32 range"]),
+    Case(
+        "quoted-empty-id",
+        _text("ids.csv", _quoted_empty_ids()),
+        ["id column 'unique_id'", "empty at row 2"],
+    ),
+    Case(
+        "duplicate-times-in-mixed-zones",
+        _text("tz.csv", "ds,y\n2024-01-01T01:00:00+01:00,1\n2024-01-01T00:00:00Z,2\n"),
+        ["duplicate timestamp"],
+    ),
+]
+
+
+@ONE_BACKEND
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
+def test_hostile_file_exits_2_with_one_short_line_and_writes_nothing(case, tmp_path, capfd):
+    data = tmp_path / "data"
+    data.mkdir()
+    flags = case.make(data)
+    before = snapshot(data)
+    fresh = tmp_path / "fresh_run"
+    result = run_in_process([*TINY, *flags, "--output", fresh], capfd)
+    line = assert_one_error_line(result, case.words)
+    assert len(line) < SHORT_LINE, f"{len(line)} characters: {line}"
+    assert not fresh.exists()
+    assert snapshot(data) == before
+
+
+def test_every_hostile_case_is_distinct():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+# === Files that are read correctly ===
+
+
+def test_ids_are_text_and_a_name_with_glob_characters_is_that_file(tmp_path, capfd):
+    # `00501` stays `00501`, and `007` and `7` are two series (they were merged as the int 7);
+    # a file named `ids[1].csv` was read as a glob matching nothing.
+    from keras_nhits import predict
+
+    names = {"s0": "00501", "s1": "007", "s2": "7"}
+    frame = hourly_frame(n_series=3).with_columns(pl.col("unique_id").replace(names))
+    path = tmp_path / "ids[1].csv"
+    frame.write_csv(path)
+    run = tmp_path / "run"
+    result = run_in_process([*TINY, "--data", path, "--output", run], capfd)
+    assert result.code == 0, result.stderr
+    config = json.loads((run / "config.json").read_text())
+    assert config["data"]["series"] == ["00501", "007", "7"]
+
+    out = tmp_path / "forecasts.csv"
+    flags = ["--model", run, "--data", path, "--output", out]
+    result = run_in_process(flags, capfd, main=predict.main)
+    assert result.code == 0, result.stderr
+    forecasts = pl.read_csv(out, schema_overrides={"unique_id": pl.String})
+    assert forecasts["unique_id"].unique(maintain_order=True).to_list() == ["00501", "007", "7"]
+
+
+@pytest.mark.parametrize("name", ["a*b.csv", "what?.csv", "data[1].parquet"])
+def test_an_existing_file_is_read_even_with_glob_characters_in_its_name(name, tmp_path):
+    path = tmp_path / name
+    if name.endswith(".parquet"):
+        hourly_frame().write_parquet(path)
+    else:
+        hourly_frame().write_csv(path)
+    (tmp_path / "a_other_b.csv").write_text("not,this\n1,2\n")  # a*b.csv would match it too
+    assert load_series(str(path)).ids == ["s0", "s1"]
+
+
+def test_integer_ids_in_parquet_become_their_text(tmp_path):
+    frame = hourly_frame().with_columns(unique_id=pl.col("unique_id").replace({"s0": 501, "s1": 7}))
+    frame.cast({"unique_id": pl.Int64}).write_parquet(tmp_path / "ids.parquet")
+    assert load_series(tmp_path / "ids.parquet").ids == ["501", "7"]
+
+
+def test_bom_and_crlf_read_like_a_plain_file(tmp_path):
+    text = _csv_text()
+    plain = load_series(write_text(tmp_path / "plain.csv", text))
+    hostile = load_series(
+        write_bytes(tmp_path / "w.csv", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    )
+    assert hostile.ids == plain.ids
+    np.testing.assert_array_equal(hostile.values, plain.values)
+    np.testing.assert_array_equal(hostile.times(1), plain.times(1))
+
+
+def test_mixed_time_zones_are_read_as_one_utc_clock(tmp_path):
+    # Every other row written with +01:00: the same hourly clock once converted.
+    times = [
+        f"2024-01-01T{h:02d}:00:00Z" if h % 2 == 0 else f"2024-01-01T{h + 1:02d}:00:00+01:00"
+        for h in range(22)
+    ]
+    path = tmp_path / "tz.csv"
+    pl.DataFrame({"ds": times, "y": np.arange(22.0)}).write_csv(path)
+    series = load_series(path)
+    assert series.freqs == [np.timedelta64(1, "h")]
+    np.testing.assert_array_equal(series.times(0), START + np.arange(22) * HOUR)
+
+
+def test_a_column_without_a_name_is_not_a_series(tmp_path):
+    # pandas' `to_csv` writes its index as a first column named "".
+    frame = hourly_frame(n_series=1).drop("unique_id").rename({"y": "price"})
+    path = tmp_path / "pandas.csv"
+    frame.with_row_index("").write_csv(path)
+    series = load_series(path)
+    assert series.ids == ["price"]
+    np.testing.assert_allclose(series.values, frame["price"].to_numpy(), rtol=1e-6)
+
+
+def test_a_double_link_loop_under_a_recursive_glob_ends(tmp_path):
+    # Python's glob follows links to folders: two links back to the top made `**` endless.
+    sub = tmp_path / "data" / "sub"
+    sub.mkdir(parents=True)
+    hourly_frame().write_csv(sub / "a.csv")
+    os.symlink(tmp_path / "data", sub / "up1")
+    os.symlink(tmp_path / "data", sub / "up2")
+    assert load_series(str(tmp_path / "data" / "**" / "*.csv")).ids == ["s0", "s1"]
