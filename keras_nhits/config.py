@@ -109,8 +109,16 @@ def _whole(name, value):
 
 
 def _short(value):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return _magnitude(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _magnitude(value):
+    """A huge int, shown without converting it (a float overflows, `str` refuses 4,300 digits)."""
+    digits = int(abs(value).bit_length() * math.log10(2))
+    return f"about {'-' if value < 0 else ''}1e{digits}"
 
 
 def _check_choice(name, value, choices):
@@ -122,21 +130,20 @@ def _check_int(name, value, low, high=MAX_COUNT):
     if isinstance(value, bool) or not isinstance(value, int):
         raise NHITSInputError(f"{name} must be an integer; received {_short(value)}")
     if value < low or value > high:
-        shown = value if abs(value) < 10**20 else f"{value:.3g}"
-        raise NHITSInputError(f"{name} must be between {low} and {high}; received {shown}")
+        raise NHITSInputError(f"{name} must be between {low} and {high}; received {_short(value)}")
 
 
 def _check_number(name, value, low, high=None, low_inclusive=True):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise NHITSInputError(f"{name} must be a number; received {_short(value)}")
     if isinstance(value, int) and abs(value) > MAX_COUNT:
-        raise NHITSInputError(f"{name} must be at most {MAX_COUNT}; received {value:.3g}")
+        raise NHITSInputError(f"{name} must be at most {MAX_COUNT}; received {_short(value)}")
     if not math.isfinite(value):
         raise NHITSInputError(f"{name} must be a finite number; received {value}")
     too_low = value < low if low_inclusive else value <= low
     if too_low or (high is not None and value > high):
         op = ">=" if low_inclusive else ">"
-        bound = f"{op} {low}" + ("" if high is None else f" and <= {high}")
+        bound = f"{op} {low}" + ("" if high is None else f" and at most {high}")
         raise NHITSInputError(f"{name} must be {bound}; received {value}")
 
 
@@ -632,7 +639,7 @@ def _coerce(name, spec, value):
                 return float(value)
             except OverflowError:
                 raise NHITSInputError(
-                    f"config key {name} is too large; received {value:.3g}"
+                    f"config key {name} is too large; received {_short(value)}"
                 ) from None
     elif isinstance(default, int):
         if isinstance(value, float) and value.is_integer():
