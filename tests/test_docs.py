@@ -2,8 +2,11 @@
 
 import dataclasses
 import pathlib
+import re
+import shlex
 
 from keras_nhits import NHITSTrainingConfig
+from keras_nhits.cli import OneLineArgumentParser
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 
@@ -21,3 +24,13 @@ def test_every_doc_page_is_linked_from_the_index():
     for page in DOCS.glob("*.md"):
         if page.name != "README.md":
             assert f"({page.name})" in index, page.name
+
+
+def test_train_commands_in_the_configuration_reference_parse():
+    text = (DOCS / "configuration.md").read_text()
+    commands = re.findall(r"^python -m keras_nhits\.train (.*?)(?:\s+#.*)?$", text, re.M)
+    assert commands
+    parser = OneLineArgumentParser(NHITSTrainingConfig, prog="train")
+    for command in commands:
+        given = parser.given_flags(shlex.split(command))
+        assert given, command
