@@ -140,3 +140,26 @@ def test_a_length_1_series_next_to_longer_ones_is_skipped_and_reported():
     assert any(
         "skipped 1 series too short" in line and "tiny (1)" in line for line in splits.report
     )
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ids=st.lists(
+        st.text(alphabet="0123456789-.eE+ ", min_size=1, max_size=6).filter(
+            lambda s: s.strip() and s.strip() not in ("NA", "NaN", "nan")
+        ),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    )
+)
+def test_series_ids_in_a_csv_come_back_as_the_text_written(ids, tmp_path):
+    # Ids that look like numbers (`007`, `7`, `1e3`, `-0`) are names: none is merged, none
+    # loses a character.
+    frame = pl.concat(
+        [hourly_frame(n_series=1, steps=4).with_columns(unique_id=pl.lit(i)) for i in ids]
+    )
+    frame.write_csv(tmp_path / "ids.csv")
+    assert load_series(tmp_path / "ids.csv").ids == ids
