@@ -267,10 +267,20 @@ def _calls_an_undefined_function(meta_graph):
                     node.attr["f"].func.name = "__inference_another_models_function_1"
 
 
+def _jax_module_with_a_host_callback(meta_graph):
+    # jax2tf writes host callbacks (jax.debug.callback, io_callback) as custom calls in the
+    # StableHLO module: they run Python in the process that serves it.
+    for function in meta_graph.graph_def.library.function:
+        if function.signature.name.startswith("__inference_signature_wrapper"):
+            node = function.node_def.add(name="jax_module", op="XlaCallModule")
+            node.attr["module"].s = b"ML\xefR...stablehlo.custom_call xla_ffi_python_cpu_callback"
+
+
 EDITED = {
     "signature_reaches_the_checkpoint_writer": (_forecast_from_save_tensor, "SaveV2"),
     "restore_function_holds_the_writer": (_restore_that_saves, "SaveV2"),
     "init_op_runs_the_checkpoint_writer": (_init_op_saves, "SaveV2"),
+    "jax_module_with_a_host_callback": (_jax_module_with_a_host_callback, "host callbacks"),
     "calls_a_function_it_does_not_define": (
         _calls_an_undefined_function,
         "does not define .*__inference_another_models_function_1",
