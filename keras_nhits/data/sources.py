@@ -286,6 +286,14 @@ def _scan_parquet(files, name):
     return frame
 
 
+# What a file named .csv often is instead, recognised by its first bytes.
+_BINARY_KINDS = {
+    b"PAR1": ("a Parquet file", "name it .parquet"),
+    b"\x1f\x8b": ("gzip-compressed", "name it .csv.gz"),
+    b"PK\x03\x04": ("a ZIP archive (an Excel .xlsx workbook?)", "save it as CSV (UTF-8)"),
+}
+
+
 def _looks_like_text(path):
     with open(path, "rb") as handle:
         head = handle.read(4096)
@@ -302,6 +310,9 @@ def _read_csv(path, id_col=""):
         head = handle.read(8192)
     if not head.strip():
         raise NHITSInputError(f"file {path} is empty")
+    for magic, (what, fix) in _BINARY_KINDS.items():
+        if head.startswith(magic):
+            raise NHITSInputError(f"file {path} is {what}, not CSV text; {fix}")
     if b"\x00" in head:
         raise NHITSInputError(f"file {path} is binary, not a CSV text file")
     try:

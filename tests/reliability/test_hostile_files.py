@@ -9,6 +9,7 @@ fresh `--output` that must not be created.
 import gzip
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +69,23 @@ def _wide_header(tmp):
     header = ",".join(f"c{i}" for i in range(100_000))
     path = write_text(tmp / "wide.csv", header + "\n" + ",".join(["1"] * 100_000) + "\n")
     return ["--data", path, "--target", "nope"]
+
+
+def _renamed(kind):
+    """A file of another kind named data.csv (an Excel workbook is a ZIP archive)."""
+
+    def make(tmp):
+        path = tmp / "data.csv"
+        if kind == "parquet":
+            hourly_frame().write_parquet(path)
+        elif kind == "gzip":
+            write_bytes(path, gzip.compress(_csv_text().encode()))
+        else:
+            with zipfile.ZipFile(path, "w") as book:
+                book.writestr("xl/workbook.xml", "<workbook/>")
+        return ["--data", path]
+
+    return make
 
 
 def _folder(*files):
@@ -144,6 +162,11 @@ CASES = [
         lambda tmp: ["--data", write_text(tmp / "data.parquet", _csv_text())],
         ["data.parquet", "holds text"],
     ),
+    Case(
+        "parquet-named-csv", _renamed("parquet"), ["data.csv", "a Parquet file", "name it .parquet"]
+    ),
+    Case("gzip-named-csv", _renamed("gzip"), ["data.csv", "gzip-compressed", "name it .csv.gz"]),
+    Case("xlsx-named-csv", _renamed("zip"), ["data.csv", "ZIP archive", "save it as CSV"]),
     Case(
         "folder-with-one-broken-file",
         _folder(("a.csv", _csv_text()), ("b.csv", bytes(range(256)) * 4)),
