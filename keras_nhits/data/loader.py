@@ -228,8 +228,10 @@ class _Reader:
         for begin in range(0, n_rows, chunk_rows):
             chunk = frame.slice(begin, chunk_rows).select(exprs).collect()
             ids = chunk["__id"]
-            if ids.null_count():
-                row = begin + int(ids.is_null().arg_max())
+            # Ids are text: an empty or blank one names no series (a Parquet file keeps "").
+            blank = ids.is_null() | (ids.cast(pl.String).str.strip_chars() == "")
+            if blank.any():
+                row = begin + int(blank.arg_max())
                 raise NHITSInputError(
                     f"id column {self.cols.id!r} is empty at row {row}; every row needs a series id"
                 )

@@ -145,6 +145,12 @@ def _quoted_empty_ids():
     return "\n".join(lines) + "\n"
 
 
+def _blank_id_parquet(tmp):
+    frame = hourly_frame().with_columns(pl.col("unique_id").replace({"s1": ""}))
+    frame.write_parquet(tmp / "ids.parquet")
+    return ["--data", tmp / "ids.parquet"]
+
+
 CASES = [
     Case("truncated-gzip", _cut_gzip(200), ["cut.csv.gz", "truncated"]),
     Case("truncated-small-gzip", _cut_gzip(20), ["cut.csv.gz", "truncated"]),
@@ -197,6 +203,11 @@ CASES = [
         "quoted-empty-id",
         _text("ids.csv", _quoted_empty_ids()),
         ["id column 'unique_id'", "empty at row 2"],
+    ),
+    Case(
+        "empty-text-id-in-parquet",
+        _blank_id_parquet,
+        ["id column 'unique_id'", "empty at row 200"],
     ),
     Case(
         "duplicate-times-in-mixed-zones",
