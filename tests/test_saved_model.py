@@ -58,3 +58,13 @@ def test_saved_model_serves_raw_forecasts_without_keras(tmp_path):
         parts = np.load(tmp_path / f"out_{batch}_parts.npy")
         assert parts.shape == (batch, 4, 8)
         np.testing.assert_allclose(parts.sum(axis=1), served, rtol=1e-5, atol=1e-3)
+
+
+def test_export_saved_model_refuses_a_folder_of_the_users(tmp_path):
+    if keras.backend.backend() not in EXPORT_BACKENDS:
+        pytest.skip("SavedModel export runs on the TensorFlow and JAX backends")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(NHITSInputError, match="files keras_nhits did not write"):
+        export_saved_model(NHITS(12, 4, hidden_size=8), tmp_path / "mine")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["mine", "notes.txt"]
