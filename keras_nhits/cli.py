@@ -155,11 +155,15 @@ def _shown(value):
 def config_from_argv(config_class, argv, prog, description):
     """Parses flags, reads `--config FILE` under them, returns a validated config.
 
-    Flags override the file, the file overrides the defaults.
+    Only the flags typed on the command line override the file, the file overrides the
+    defaults. Each value of the file is checked on its own first (a wrong one is refused even
+    when a flag replaces it); the relations between fields are checked once all are merged.
     """
     parser = OneLineArgumentParser(config_class, prog=prog, description=description)
     given = parser.given_flags(argv)
-    values = config_class.read_file(given["config"]) if given.get("config") else {}
+    values = {}
+    if given.get("config"):
+        values = config_class.check_values(config_class.read_file(given["config"]))
     values.update(given)
     return config_class.from_dict(values)
 

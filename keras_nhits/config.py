@@ -60,6 +60,7 @@ MAX_LAYERS = 64
 # overflowed deep in NumPy instead of being refused by name.
 MAX_COUNT = 2**53
 MAX_GPU = 1023
+MAX_CLIPNORM = 1e9
 # A config file is a few hundred bytes; one far bigger is not a config file.
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -453,7 +454,9 @@ class TrainerConfig(_Fields):
         _check_choice("loss", self.loss, LOSSES)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_number("weight_decay", self.weight_decay, 0.0)
-        _check_number("clipnorm", self.clipnorm, 0.0)
+        # Keras scales gradients by clipnorm / norm in float32: beyond ~1e38 that is inf / inf,
+        # NaN weights and a "training diverged" that blames the rate.
+        _check_number("clipnorm", self.clipnorm, 0.0, MAX_CLIPNORM)
         _check_int("patience", self.patience, 0)
         _check_int("lr_patience", self.lr_patience, 0)
         _check_number("lr_factor", self.lr_factor, 0.0, 1.0, low_inclusive=False)
@@ -545,6 +548,13 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
     @classmethod
     def from_dict(cls, values):
         """Builds a config from a dict, refusing unknown keys and wrong types by name."""
+        return cls(**cls.check_values(values))
+
+    @classmethod
+    def check_values(cls, values):
+        """`values` with each key known and each value of its field's type (whole floats made
+        ints, lists tuples), without the checks that relate fields to each other: what a config
+        file must pass on its own, before the CLI's flags are merged in."""
         if not isinstance(values, dict):
             raise NHITSInputError(
                 f"a config must be a table/object of fields; received {type(values).__name__}"
@@ -553,10 +563,7 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         unknown = [name for name in values if name not in known]
         if unknown:
             raise NHITSInputError(_unknown("config key(s)", unknown, list(known)))
-        clean = {}
-        for name, value in values.items():
-            clean[name] = _coerce(name, known[name], value)
-        return cls(**clean)
+        return {name: _coerce(name, known[name], value) for name, value in values.items()}
 
     @classmethod
     def read_file(cls, path):

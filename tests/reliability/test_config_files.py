@@ -124,6 +124,7 @@ FLAG_CASES = [
     ("--test-split", "1e300", ["test_split", "at most"]),
     ("--horizon", "", ["--horizon", "invalid int"]),
     ("--batch-size", "0", ["batch_size"]),
+    ("--clipnorm", "1e308", ["clipnorm", "at most"]),
 ]
 
 
