@@ -22,6 +22,9 @@ from keras_nhits.config import (  # noqa: E402
 )
 from keras_nhits.errors import NHITSInputError  # noqa: E402
 
+# Keras finds NHITS and its layers in a .keras file only once they are registered.
+register_when_keras_loads()
+
 _LAZY = {
     "NHITS": ("keras_nhits.models.nhits", "NHITS"),
     "NHITSBlock": ("keras_nhits.layers.nhits_block", "NHITSBlock"),
@@ -52,9 +55,6 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'keras_nhits' has no attribute {name!r}")
-
-
-register_when_keras_loads()
 
 
 def __dir__():
