@@ -1,8 +1,9 @@
 """`python -m keras_nhits.train`: train N-HiTS on a CSV/Parquet file (default: the bundled sample).
 
 A thin layer over `NHITSTrainer`: the flags are the fields of `NHITSTrainingConfig` (generated with
-argparse-dataclass), `--config FILE` reads the same fields from JSON or TOML (flags win), and bad
-input ends with one line on stderr and exit code 2, with `--output` left as it was.
+argparse-dataclass), `--config FILE` reads the same fields from JSON or TOML (the flags typed on the
+command line win), and bad input ends with one line on stderr and exit code 2, with `--output` left
+as it was.
 
     python -m keras_nhits.train --data prices.csv --target close --horizon 24 --output runs/close
 """
