@@ -1,7 +1,8 @@
 """Turning a data source (path, folder, glob, DataFrame or array) into a Polars LazyFrame.
 
 Parquet is scanned lazily (`pl.scan_parquet`), so later steps read only the columns and rows they
-need; CSV (also `.csv.gz`) is read into memory once, since Polars cannot scan compressed text.
+need; CSV (also `.csv.gz`) is read into memory once, since Polars cannot scan compressed text
+(a `.gz` may inflate to half of the machine's memory at most: a gzip bomb is refused).
 Every problem with the source (a missing path, an empty, binary, truncated or corrupt file, an
 unknown format) and every Polars exception is raised as `NHITSInputError` naming the file.
 
@@ -34,6 +35,8 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt")
 # Common spellings of a missing value in CSV files; without them a numeric column holding "NA"
 # would be read as text and refused as non-numeric.
 CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
+# The first bytes of a CSV, checked before it is parsed (empty, binary, not UTF-8, delimiter).
+HEAD_BYTES = 8192
 # Enough rows to see a column change from integers to decimals without reading a file twice.
 CSV_SCHEMA_ROWS = 10_000
 # What an empty `data` (the DataConfig default) reads: hourly ETTh1, 7 columns, wide format.
@@ -305,9 +308,64 @@ def _looks_like_text(path):
 
 
 def _read_csv(path, id_col=""):
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    with polars_errors(path), opener(path, "rb") as handle:
-        head = handle.read(8192)
+    if path.lower().endswith(".gz"):
+        # Polars would inflate the whole file in memory, however large; inflating it here bounds
+        # that (a gzip bomb) and Polars parses the text once.
+        data = _gunzip(path)
+        head = data[:HEAD_BYTES]
+    else:
+        with polars_errors(path), open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        _check_head(path, head)
+        data = path
+    separator = "\t" if ".tsv" in path.lower() else ","
+    lines = head.decode("utf-8", errors="ignore").lstrip("\ufeff").splitlines()
+    if len(lines) > 1 and separator not in lines[0]:
+        _check_delimiter(path, lines[0], separator, lines[1:])
+    frame = _parse_csv(data, path, separator)
+    if frame.width == 1:
+        _check_delimiter(path, frame.columns[0], separator)
+    _check_names(path, frame.columns)
+    ident = id_column(frame.columns, id_col)
+    if ident is not None and frame.schema[ident] != pl.String:
+        # Ids are names: read as numbers, `007` and `7` would become one series.
+        frame = _parse_csv(data, path, separator, {ident: pl.String})
+    if frame.height == 0:
+        raise NHITSInputError(f"file {path} has a header but no data rows")
+    # A column with no value at all is read as text; it carries no type, so make it numeric and
+    # let the checks report it as empty rather than as "not numeric".
+    empty = [c for c in frame.columns if frame[c].null_count() == frame.height]
+    return frame.with_columns(pl.col(empty).cast(pl.Float64)) if empty else frame
+
+
+def _gunzip(path):
+    """The inflated bytes of a `.gz` file, checked as a CSV head first; at most `gzip_limit()`."""
+    limit = gzip_limit()
+    with polars_errors(path), gzip.open(path, "rb") as handle:
+        chunks = [handle.read(HEAD_BYTES)]
+        _check_head(path, chunks[0])
+        total = len(chunks[0])
+        while chunk := handle.read(1 << 24):
+            total += len(chunk)
+            if total > limit:
+                raise NHITSInputError(
+                    f"file {path} inflates to more than {limit / 2**30:.3g} GiB, half of this "
+                    "machine's memory; convert it to Parquet, which is read in slices"
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def gzip_limit():
+    """The most bytes a `.gz` CSV may inflate to: half of the machine's memory."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _check_head(path, head):
+    """Raises unless the first bytes of a CSV look like UTF-8 text."""
     if not head.strip():
         raise NHITSInputError(f"file {path} is empty")
     for magic, (what, fix) in _BINARY_KINDS.items():
@@ -323,31 +381,14 @@ def _read_csv(path, id_col=""):
             f"file {path} is not UTF-8 text (byte {error.start} is not UTF-8: binary, or another "
             "encoding such as Latin-1); save it as UTF-8 CSV"
         ) from None
-    separator = "\t" if ".tsv" in path.lower() else ","
-    lines = head.decode("utf-8", errors="ignore").lstrip("\ufeff").splitlines()
-    if len(lines) > 1 and separator not in lines[0]:
-        _check_delimiter(path, lines[0], separator, lines[1:])
-    frame = _parse_csv(path, separator)
-    if frame.width == 1:
-        _check_delimiter(path, frame.columns[0], separator)
-    _check_names(path, frame.columns)
-    ident = id_column(frame.columns, id_col)
-    if ident is not None and frame.schema[ident] != pl.String:
-        # Ids are names: read as numbers, `007` and `7` would become one series.
-        frame = _parse_csv(path, separator, {ident: pl.String})
-    if frame.height == 0:
-        raise NHITSInputError(f"file {path} has a header but no data rows")
-    # A column with no value at all is read as text; it carries no type, so make it numeric and
-    # let the checks report it as empty rather than as "not numeric".
-    empty = [c for c in frame.columns if frame[c].null_count() == frame.height]
-    return frame.with_columns(pl.col(empty).cast(pl.Float64)) if empty else frame
 
 
-def _parse_csv(path, separator, overrides=None):
+def _parse_csv(data, path, separator, overrides=None):
+    """`pl.read_csv` of `data` (the path, or the inflated bytes of a `.gz`)."""
     with polars_errors(path):
         try:
             return pl.read_csv(
-                path,
+                data,
                 separator=separator,
                 null_values=CSV_NULLS,
                 infer_schema_length=CSV_SCHEMA_ROWS,
@@ -360,7 +401,7 @@ def _parse_csv(path, separator, overrides=None):
             # A column whose type changes after the rows used for inference (integers, then a
             # decimal at row 20,000): read once more, inferring the types from every row.
             return pl.read_csv(
-                path,
+                data,
                 separator=separator,
                 null_values=CSV_NULLS,
                 infer_schema_length=None,

@@ -237,6 +237,19 @@ def test_every_hostile_case_is_distinct():
     assert len(ids) == len(set(ids))
 
 
+@ONE_BACKEND
+def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, capfd, monkeypatch):
+    # 8 MB of CSV text in a 10 kB file; the limit (half the machine's memory) lowered to 1 MB.
+    from keras_nhits.data import sources
+
+    monkeypatch.setattr(sources, "gzip_limit", lambda: 2**20)
+    path = write_bytes(tmp_path / "bomb.csv.gz", gzip.compress(b"ds,y\n" + b"1,2\n" * 2_000_000))
+    fresh = tmp_path / "fresh_run"
+    result = run_in_process([*TINY, "--data", path, "--output", fresh], capfd)
+    assert_one_error_line(result, ["bomb.csv.gz", "inflates to more than 0.000977 GiB"])
+    assert not fresh.exists()
+
+
 # === Files that are read correctly ===
 
 
