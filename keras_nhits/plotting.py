@@ -188,11 +188,19 @@ def forecast_figure(
 
 
 def _date_axis(ax, times):
-    """Dates as tick labels: the day, with the time of day when the steps are shorter."""
+    """Dates as tick labels: the day, with the time of day (to the second) when the steps
+    need it."""
     from matplotlib.dates import AutoDateLocator, DateFormatter
 
-    ticks = times.astype("datetime64[s]").astype(np.int64)
-    daily = bool(np.all(ticks % 86400 == 0))
-    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=6))
-    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d" if daily else "%Y-%m-%d %H:%M"))
+    seconds = times.astype("datetime64[s]").astype(np.int64)
+    if np.all(seconds % 86400 == 0):
+        style = "%Y-%m-%d"
+    elif np.all(seconds % 60 == 0):
+        style = "%Y-%m-%d %H:%M"
+    else:
+        style = "%Y-%m-%d %H:%M:%S"
+    # A whole maxticks (not Matplotlib's per-unit table) keeps the long labels apart; 8 is one
+    # for which every span from seconds to years finds an interval (no "unable to pick" warning).
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
+    ax.xaxis.set_major_formatter(DateFormatter(style))
     ax.tick_params(axis="x", labelsize="small", labelrotation=20)

@@ -234,7 +234,8 @@ class NHITSTrainer:
         if real_out.startswith(real_ckpt.rstrip(os.sep) + os.sep):
             raise NHITSInputError(
                 f"--output {output} is inside --checkpoint-dir {checkpoints}; nothing was "
-                "changed: choose folders that do not hold each other the other way round"
+                "changed: choose a --checkpoint-dir that does not hold --output (default "
+                "OUTPUT/checkpoints)"
             )
         for path, flag, kind in (
             (output, "--output", "run"),

@@ -111,3 +111,14 @@ def test_too_many_panels_is_an_input_error(tmp_path):
         plot_forecasts(tmp_path / "x.png", inputs, actual, forecast, max_panels=MAX_PANELS + 1)
     with pytest.raises(NHITSInputError, match="times"):
         plot_forecasts(tmp_path / "x.png", inputs, actual, forecast, times=_dated(2))
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_default_sized_hourly_window_draws_without_a_locator_warning():
+    # 48 + 12 hours made Matplotlib's AutoDateLocator(maxticks=6) warn on every training run.
+    pytest.importorskip("matplotlib")
+    from keras_nhits.plotting import forecast_figure
+
+    inputs, actual, forecast = _windows(count=1, input_size=48, horizon=12)
+    hours = np.datetime64("2024-01-01T00:00") + np.arange(60) * np.timedelta64(1, "h")
+    forecast_figure(inputs, actual, forecast, times=hours[None, :]).canvas.draw()

@@ -85,6 +85,25 @@ def test_a_checkpoint_dir_that_is_the_output_is_refused(tmp_path, capfd):
     _refused(capfd, argv, ["--checkpoint-dir", "the --output folder itself"], kept)
 
 
+def test_an_output_inside_the_checkpoint_dir_is_refused(tmp_path, capfd):
+    data = _data(tmp_path)
+    ckpt = tmp_path / "ckpt"
+    argv = ["--data", data, "--output", ckpt / "run", "--checkpoint-dir", ckpt]
+    _refused(capfd, argv, ["--output", "inside --checkpoint-dir"])
+    assert not ckpt.exists()
+
+
+def test_a_checkpoint_dir_that_another_run_uses_is_refused(tmp_path, capfd):
+    from keras_nhits.run_lock import RunLock
+
+    data = _data(tmp_path)
+    ckpt, out = tmp_path / "ckpt", tmp_path / "run"
+    with RunLock(ckpt, "--checkpoint-dir"):  # as a run with another --output holds it
+        argv = ["--data", data, "--output", out, "--checkpoint-dir", ckpt]
+        _refused(capfd, argv, ["--checkpoint-dir", "in use by another run"], ckpt)
+    assert not out.exists()
+
+
 def test_another_runs_folder_as_checkpoint_dir_is_refused(tmp_path, capfd):
     data = _data(tmp_path)
     other = previous_run(tmp_path / "other")
