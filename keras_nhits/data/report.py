@@ -7,15 +7,22 @@ dataset of 10,000 series does not print 10,000 lines.
 
 # How many series a summary line names before it says "and N more".
 EXAMPLES = 5
+# How much of each series id a summary line shows: an id is text from the user's file.
+ID_CHARS = 80
 
 
 def name_examples(counts, limit=EXAMPLES):
     """`{"a": 3, "b": 1}` -> `"a (3), b (1)"`, naming at most `limit` series."""
     items = list(counts.items())
-    text = ", ".join(f"{sid} ({n})" for sid, n in items[:limit])
+    text = ", ".join(f"{_shown(sid)} ({n})" for sid, n in items[:limit])
     if len(items) > limit:
         text += f" and {len(items) - limit} more"
     return text
+
+
+def _shown(series_id):
+    text = str(series_id)
+    return text if len(text) <= ID_CHARS else text[: ID_CHARS - 1] + "…"
 
 
 class Report:

@@ -368,3 +368,16 @@ def test_integer_times_spanning_int64_are_refused_or_read_in_order():
         return
     assert not any("sorted" in line for line in series.report), series.report
     assert series.values.tolist() == [1.0, 2.0]
+
+
+def test_a_series_id_of_100000_characters_is_shortened_in_the_report():
+    from keras_nhits.data import prepare_splits
+
+    long_id = "x" * 100_000
+    short = hourly_frame(n_series=1, steps=3).with_columns(unique_id=pl.lit(long_id))
+    splits = prepare_splits(
+        load_series(pl.concat([hourly_frame(), short])), input_size=24, horizon=6
+    )
+    assert splits.skipped == [long_id]
+    skipped = next(line for line in splits.report if "skipped 1 series" in line)
+    assert "x" * 79 + "… (3)" in skipped and len(skipped) < 300
