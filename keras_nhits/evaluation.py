@@ -84,11 +84,16 @@ def evaluate_per_series(splits, raw_series, starts, windows, season_length):
     """
     inputs, actual, forecasts = windows
     which = window_series(raw_series, starts)
+    # Group the windows by series once (a stable sort), not one mask per series.
+    order = np.argsort(which, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(which[order])) + 1)
     per_series, baselines = {}, {}
-    for i in np.unique(which):
-        rows = which == i
-        scale = training_scale(raw_series, splits, season_length, series=[int(i)])
-        name = raw_series.ids[int(i)]
+    for rows in groups:
+        if rows.size == 0:
+            continue
+        i = int(which[rows[0]])
+        scale = training_scale(raw_series, splits, season_length, series=[i])
+        name = raw_series.ids[i]
         per_series[name] = forecast_metrics(actual[rows], forecasts[rows], scale)
         references = _baseline_forecasts(
             inputs[rows], splits.horizon, splits.input_size, season_length

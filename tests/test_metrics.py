@@ -224,3 +224,30 @@ def test_season_length_for_datetime_timedelta():
 def test_season_length_for_rejects_other_types():
     with pytest.raises(NHITSInputError, match="freq"):
         season_length_for("hourly")
+
+
+def test_per_series_metrics_match_a_reference_per_series():
+    import types
+
+    from keras_nhits.data.series_set import SeriesSet
+    from keras_nhits.evaluation import evaluate_per_series
+
+    values = np.concatenate([np.arange(20.0), 2.0 * np.arange(40.0)])  # steps 1 and 2
+    raw = SeriesSet(values, [0, 20, 60], ["a", "b"], [0, 0], [1, 1])
+    splits = types.SimpleNamespace(
+        sizes=np.array([[10, 0, 10], [30, 0, 10]]), horizon=2, input_size=4
+    )
+    starts = np.array([45, 5, 50, 8])  # b, a, b, a: interleaved on purpose
+    inputs = np.stack([values[s : s + 4] for s in starts])
+    actual = np.stack([values[s + 4 : s + 6] for s in starts])
+    forecast = actual + np.array([[1.0], [2.0], [3.0], [4.0]])
+    per_series, baselines = evaluate_per_series(splits, raw, starts, (inputs, actual, forecast), 0)
+    assert list(per_series) == ["a", "b"]
+    assert per_series["a"]["mae"] == pytest.approx(3.0)  # windows 5 and 8: errors 2, 4
+    assert per_series["b"]["mae"] == pytest.approx(2.0)  # windows 45 and 50: errors 1, 3
+    # MASE scales by the series' own in-sample naive error: 1 for a, 2 for b.
+    assert per_series["a"]["mase"] == pytest.approx(3.0)
+    assert per_series["b"]["mase"] == pytest.approx(1.0)
+    # The naive forecast misses by one and two steps of the series.
+    assert baselines["a"]["naive"]["mae"] == pytest.approx(1.5)
+    assert baselines["b"]["naive"]["mae"] == pytest.approx(3.0)
