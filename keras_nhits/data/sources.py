@@ -190,7 +190,8 @@ def _glob(pattern):
     else:
         parts = pattern.split(os.sep)
         fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
-        base, wanted = os.sep.join(parts[:fixed]) or os.curdir, parts[fixed:]
+        base = os.sep.join(parts[:fixed]) or (os.sep if pattern.startswith(os.sep) else os.curdir)
+        wanted = parts[fixed:]
         found = []
         for root, _, names in os.walk(base):
             for name in names:
