@@ -35,6 +35,10 @@ class CleanSeries:
     ticks: np.ndarray | None
 
 
+# Integer time steps are kept within +-2**62 so that differences and forecast steps fit int64.
+MAX_INTEGER_TIME = 2**62
+
+
 def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
     """Checks and repairs one series (see the module docstring); returns a `CleanSeries`.
 
@@ -51,6 +55,7 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
     n = len(y)
     if ticks is None:
         ticks = np.arange(n, dtype=np.int64)
+    _check_integer_range(series_id, ticks, unit)
     diffs = np.diff(ticks)
     out_of_order = int(np.count_nonzero(diffs < 0))
     if out_of_order:
@@ -111,6 +116,15 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
         freq=step.freq,
         ticks=None if regular else ticks,
     )
+
+
+def _check_integer_range(series_id, ticks, unit):
+    """Integer steps beyond +-2**62 would wrap around int64 in differences and continuations."""
+    if unit is None and ticks.size and max(-int(ticks.min()), int(ticks.max())) > MAX_INTEGER_TIME:
+        raise NHITSInputError(
+            f"series {series_id!r}: the integer time column reaches beyond +-2**62 "
+            f"(about {MAX_INTEGER_TIME:.1e}), where steps overflow; renumber the steps from 0"
+        )
 
 
 def _given_step(series_id, ticks, unit, step, spec):

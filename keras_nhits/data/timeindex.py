@@ -25,6 +25,9 @@ import polars as pl
 from keras_nhits.data.frequency import BusinessDay, coarsest, parse_freq
 from keras_nhits.errors import NHITSInputError
 
+# Forecast times from this one on cannot be written as ISO dates (five-digit years).
+LAST_WRITABLE_TIME = np.datetime64("10000-01-01T00:00:00", "us")
+
 
 def time_expression(column, dtype):
     """Returns (expression giving int64 ticks, unit) for a time column of `dtype`."""
@@ -261,4 +264,18 @@ def future_times(last_time, freq, horizon):
         )
     if not isinstance(last_time, np.datetime64) and not isinstance(freq, (int, np.integer)):
         last_time = np.datetime64(last_time)
-    return regular_times(last_time, freq, horizon + 1)[1:]
+    if not isinstance(last_time, np.datetime64):
+        # Python integers: the check itself must not wrap around int64.
+        end = int(last_time) + int(horizon) * int(freq)
+        if not -(2**63) < end < 2**63:
+            raise NHITSInputError(
+                f"the forecast steps after {int(last_time)} pass the largest integer time "
+                "(2**63 - 1); renumber the time column from 0"
+            )
+    times = regular_times(last_time, freq, horizon + 1)[1:]
+    if isinstance(last_time, np.datetime64) and len(times) and times[-1] >= LAST_WRITABLE_TIME:
+        raise NHITSInputError(
+            f"the forecast after {last_time} reaches the year 10000, which dates cannot be "
+            "written in; check the time column"
+        )
+    return times

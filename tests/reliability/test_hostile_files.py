@@ -338,17 +338,11 @@ def test_a_double_link_loop_under_a_recursive_glob_ends(tmp_path):
     assert load_series(str(tmp_path / "data" / "**" / "*.csv")).ids == ["s0", "s1"]
 
 
-# === Overflow when the time index is continued or differenced (not fixed yet) ===
-
-_NEEDS_TIMEINDEX = (
-    "needs int64 overflow checks in data/timeindex.py (future_times) and data/cleaning.py "
-    "(np.diff of the ticks): files outside the readers"
-)
+# === Overflow when the time index is continued or differenced ===
 
 
-@pytest.mark.xfail(strict=True, reason=_NEEDS_TIMEINDEX)
 def test_integer_times_near_int64_max_are_not_continued_by_wrapping():
-    # predict writes these as the forecast times: today -9223372036854775808, ... (wrapped).
+    # predict wrote these as the forecast times: -9223372036854775808, ... (wrapped).
     from keras_nhits.data.timeindex import future_times
     from keras_nhits.errors import NHITSInputError
 
@@ -356,9 +350,8 @@ def test_integer_times_near_int64_max_are_not_continued_by_wrapping():
         future_times(np.int64(2**63 - 1), 1, 3)
 
 
-@pytest.mark.xfail(strict=True, reason=_NEEDS_TIMEINDEX)
 def test_integer_times_spanning_int64_are_refused_or_read_in_order():
-    # The step from -2**63+1 to 2**63-1 overflows int64: today the series is reported as
+    # The step from -2**63+1 to 2**63-1 overflows int64: the series was reported as
     # "sorted ... (rows were out of order)" and its step as -2.
     from keras_nhits.errors import NHITSInputError
 
@@ -369,6 +362,16 @@ def test_integer_times_spanning_int64_are_refused_or_read_in_order():
         return
     assert not any("sorted" in line for line in series.report), series.report
     assert series.values.tolist() == [1.0, 2.0]
+
+
+def test_forecast_times_past_the_year_9999_are_refused():
+    # predict wrote +10000-01-01 03:00:00, which most tools cannot read.
+    from keras_nhits.data.timeindex import future_times
+    from keras_nhits.errors import NHITSInputError
+
+    with pytest.raises(NHITSInputError, match="year 10000"):
+        future_times(np.datetime64("9999-12-31T22:00", "us"), np.timedelta64(1, "h"), 6)
+    assert future_times(np.datetime64("9999-12-31T22:00", "us"), np.timedelta64(1, "h"), 1)
 
 
 def test_a_series_id_of_100000_characters_is_shortened_in_the_report():
