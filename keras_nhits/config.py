@@ -387,6 +387,12 @@ class DataConfig(_Fields):
         _check_int("windows_per_epoch", self.windows_per_epoch, 0)
         _check_texts(self, DataConfig)
         _check_int("seed", self.seed, 0, 2**32 - 1)
+        if self.freq:
+            # Imported here, not at the top: keras_nhits.frequency is data code, kept apart from
+            # the config, and it loads no backend.
+            from keras_nhits.frequency import parse_freq
+
+            parse_freq(self.freq)
 
 
 # === Trainer ===

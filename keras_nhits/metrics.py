@@ -258,7 +258,7 @@ def season_length_for(freq):
 
     Args:
         freq: the step between consecutive timestamps, as a `numpy.timedelta64`, a
-            `datetime.timedelta`, `keras_nhits.data.frequency.BusinessDay()` or a step's text
+            `datetime.timedelta`, `keras_nhits.frequency.BusinessDay()` or a step's text
             (`"1h"`, `"B"`, `"1 hours"`: what `parse_freq` reads, e.g. a run's recorded
             `data.freqs`); None or an integer (series indexed by step number, no calendar)
             gives 0.
@@ -277,7 +277,7 @@ def season_length_for(freq):
 
         Callers treat 0 as "no seasonality known" and fall back to the plain naive forecast (m=1).
     """
-    from keras_nhits.data.frequency import BusinessDay, parse_freq
+    from keras_nhits.frequency import BusinessDay, parse_freq
 
     if isinstance(freq, str):
         freq = parse_freq(freq)

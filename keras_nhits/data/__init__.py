@@ -8,7 +8,6 @@
 Keyword names and meanings follow `keras_nhits.config.DataConfig`.
 """
 
-from keras_nhits.data.frequency import BusinessDay, freq_name, parse_freq
 from keras_nhits.data.loader import load_series
 from keras_nhits.data.pipeline import make_dataset
 from keras_nhits.data.scaling import SeriesScaler
@@ -23,6 +22,7 @@ from keras_nhits.data.windows import (
     window_series,
     window_target_times,
 )
+from keras_nhits.frequency import BusinessDay, freq_name, parse_freq
 
 __all__ = [
     "BusinessDay",
