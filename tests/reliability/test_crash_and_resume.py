@@ -165,8 +165,9 @@ def test_a_diverging_run_stops_with_one_line_and_writes_no_model(tmp_path, windo
     flags = [*RUN_FLAGS, "--windows-per-epoch", windows, "--epochs", 2, "--lr", "1e12"]
     result = run_subprocess([*flags, "--data", data, "--output", out])
     assert_one_error_line(result, ["training diverged", "in epoch 1"], code=1)
-    assert sorted(os.listdir(out)) == [".lock", "checkpoints"]
-    assert sorted(os.listdir(out / "checkpoints")) == ["run_config.json"]
+    # No model, no metrics: the folder holds its marker, lock and the run's settings only.
+    assert sorted(os.listdir(out)) == [".keras_nhits", ".lock", "checkpoints"]
+    assert sorted(os.listdir(out / "checkpoints")) == [".keras_nhits", ".lock", "run_config.json"]
 
 
 @pytest.mark.slow
