@@ -58,6 +58,7 @@ from keras_nhits.safetensors_io import read_config, save_model
 from keras_nhits.sample_data import SAMPLE_PATH
 
 METRICS_FILE = "metrics.json"
+SAVED_MODEL_DIR = "saved_model"  # OUTPUT/saved_model, written by --export
 RUN_CONFIG_FILE = "run_config.json"
 PLOT_FILE = "forecast.png"
 # What a run writes in --output (checkpoints/ and saved_model/ aside): replaced in place.
@@ -99,17 +100,7 @@ class NHITSTrainer:
     """
 
     def __init__(self, config=None, log=print, **overrides):
-        config = _as_config(config)
-        if overrides:
-            known = {f.name for f in dataclasses.fields(NHITSTrainingConfig)}
-            unknown = sorted(set(overrides) - known)
-            if unknown:
-                raise NHITSInputError(
-                    f"NHITSTrainer got unknown setting(s) {summarise(unknown)}; settings are "
-                    "the fields of NHITSTrainingConfig (the CLI flags with underscores), e.g. "
-                    "epochs, horizon"
-                )
-            config = dataclasses.replace(config, **overrides)
+        config = NHITSTrainingConfig.coerce(config, **overrides)
         self.config = config
         self.log = log
         self.model = None
@@ -127,6 +118,7 @@ class NHITSTrainer:
         cfg = self.config
         source = data if data is not None else (cfg.data or str(SAMPLE_PATH))
         self._check_tensorboard()
+        _check_export_backend(cfg.export)
         raw, splits = self._load(source)
         self._plotted = self._plotted_series(raw, splits)
         output = os.path.abspath(cfg.output)
@@ -243,6 +235,9 @@ class NHITSTrainer:
         ):
             refuse_overlap(path, reads, flag)
             check_output_folder(path, kind, flag)
+        if cfg.export:
+            # Checked now, not after training: export replaces only a SavedModel it wrote.
+            check_output_folder(os.path.join(output, SAVED_MODEL_DIR), "saved_model", "--export")
         if not locked:
             # Before saying what the other run's files look like.
             refuse_if_in_use(output)
@@ -400,7 +395,11 @@ class NHITSTrainer:
         if cfg.export:
             from keras_nhits.saved_model import export_saved_model
 
-            export_saved_model(self.model, os.path.join(output, "saved_model"))
+            export_saved_model(
+                self.model,
+                os.path.join(output, SAVED_MODEL_DIR),
+                record=self._record(source, raw, splits),
+            )
 
     def _plot(self, output, raw, splits, inputs, actual, forecasts):
         """forecast.png: the last test window of each plotted series, with dates when the data
@@ -532,23 +531,17 @@ def make_loss(name):
     }[name]
 
 
-def _as_config(config):
-    """`config` as an `NHITSTrainingConfig`: None (defaults), a config, or a dict of fields."""
-    if config is None:
-        return NHITSTrainingConfig()
-    if isinstance(config, NHITSTrainingConfig):
-        return config
-    if isinstance(config, dict):
-        return NHITSTrainingConfig.from_dict(config)
-    hint = (
-        "; to read a config file use NHITSTrainingConfig.from_file(path)"
-        if isinstance(config, (str, os.PathLike))
-        else ""
-    )
-    raise NHITSInputError(
-        f"config must be an NHITSTrainingConfig or a dict of its fields; received "
-        f"{type(config).__name__} {str(config)[:80]!r}{hint}"
-    )
+def _check_export_backend(export):
+    """`--export` on a backend that cannot write a SavedModel fails before training, not after."""
+    from keras_nhits.saved_model import EXPORT_BACKENDS
+
+    backend = keras.backend.backend()
+    if export and backend not in EXPORT_BACKENDS:
+        raise NHITSInputError(
+            f"--export needs the TensorFlow or JAX backend, not {backend}; train without "
+            "--export, then run KERAS_BACKEND=tensorflow python -m keras_nhits.export --model "
+            "OUTPUT --output OUTPUT/saved_model (run folders load on every backend)"
+        )
 
 
 def _paths_read(source, config_file):

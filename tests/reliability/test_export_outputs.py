@@ -53,6 +53,7 @@ def exported(tmp_path_factory):
         "quiet": True,
         "target": "price",
         "output": str(folder / "run"),
+        "export": True,  # train --export writes run/saved_model: checked below like export's
     }
     NHITSTrainer(log=lambda line: None, **config).fit(str(folder / "series.csv"))
     assert export.main(["--model", str(folder / "run"), "--output", str(folder / "saved")]) == 0
@@ -73,13 +74,35 @@ def test_a_saved_model_forecasts_the_runs_target_not_every_numeric_column(export
     from_run = _predict(run, data, folder / "from_run.csv", capfd)
     assert from_run["unique_id"].unique().sort().to_list() == ["s0", "s1"]
     assert from_run.height == 2 * HORIZON
-    for model, name in ((saved, "from_saved.csv"), (run / "model.keras", "from_keras.csv")):
+    models = (
+        (saved, "from_saved.csv"),
+        (run / "saved_model", "from_train_export.csv"),
+        (run / "model.keras", "from_keras.csv"),
+    )
+    for model, name in models:
         got = _predict(model, data, folder / name, capfd)
         assert got.select("unique_id", "ds").equals(from_run.select("unique_id", "ds")), model
         diff = (got["forecast"] - from_run["forecast"]).abs().max()
         assert diff <= 1e-4 * from_run["forecast"].abs().max(), model
-    record = json.loads((saved / "keras_nhits.json").read_text())
-    assert record["data_options"]["target"] == "price"
+    for folder in (saved, run / "saved_model"):
+        record = json.loads((folder / "keras_nhits.json").read_text())
+        assert record["data_options"]["target"] == "price"
+
+
+def test_train_export_refuses_a_saved_model_folder_it_did_not_write_before_training(
+    tmp_path, capfd
+):
+    from tests.reliability.helpers import TINY, previous_run
+
+    run = previous_run(tmp_path / "run")
+    (run / "saved_model").mkdir()
+    (run / "saved_model" / "notes.txt").write_text("mine")
+    hourly_frame().write_csv(tmp_path / "series.csv")
+    before = snapshot(run)
+    argv = [*TINY, "--data", tmp_path / "series.csv", "--output", run, "--overwrite", "--export"]
+    result = run_in_process(argv, capfd)
+    assert_one_error_line(result, ["--export", "saved_model", "notes.txt"])
+    assert snapshot(run) == before
 
 
 def test_a_second_export_replaces_the_saved_model_it_wrote(exported, tmp_path, capfd):

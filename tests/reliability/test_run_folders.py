@@ -175,7 +175,7 @@ def test_a_tensorboard_path_that_is_a_file_is_refused_up_front(tmp_path, capfd):
     [
         (("runs/config.toml",), {}, ["config must be an NHITSTrainingConfig", "str", "from_file"]),
         ((42,), {}, ["config must be an NHITSTrainingConfig", "int", "42"]),
-        ((), {"bogus": 1}, ["unknown setting", "bogus"]),
+        ((), {"bogus": 1}, ["unknown NHITSTrainingConfig field", "bogus"]),
         (({"horizon": 6, "bogus": 1},), {}, ["unknown config key", "bogus"]),
     ],
     ids=["a-path", "a-number", "unknown-override", "dict-unknown-key"],
