@@ -125,3 +125,11 @@ def keras_gpus():
     from keras_nhits.devices import list_gpus
 
     return list_gpus()
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="PyTorch cannot write SavedModels")
+def test_export_on_pytorch_is_refused_before_anything_is_trained(tiny_config, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(NHITSInputError, match="--export needs the TensorFlow or JAX backend"):
+        NHITSTrainer(tiny_config(export=True, output=str(out)), log=silent).fit(seasonal_frame())
+    assert not out.exists()
