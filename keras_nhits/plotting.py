@@ -49,7 +49,7 @@ def plot_forecasts(
             Without it the x axis counts steps from the forecast origin.
         baseline: None or a forecast to compare against (the naive one), `[windows, horizon]`.
         baseline_label: its name in the legend (default "naive").
-        ylabel: the y axis label (the target column), or None.
+        ylabel: the y axis label (the target column), one per panel (a list), or None.
 
     Returns:
         True once the file is written; False, writing nothing, when matplotlib is not installed.
@@ -178,8 +178,9 @@ def forecast_figure(
         ax.set_title(str(titles[window]) if titles is not None else f"window {window}")
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize="small")
-        if ylabel:
-            ax.set_ylabel(str(ylabel)[:40])
+        label = ylabel[window] if isinstance(ylabel, (list, tuple)) else ylabel
+        if label:
+            ax.set_ylabel(str(label)[:40])
         if dated:
             _date_axis(ax, x)
     for ax in grid[: len(shown)][-columns:]:

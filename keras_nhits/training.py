@@ -419,7 +419,8 @@ class NHITSTrainer:
             max_panels=len(shown),
             times=np.stack(times) if times else None,
             baseline=naive_forecast(inputs[picks], splits.horizon),
-            ylabel=targets[0] if len(targets) == 1 else None,
+            # Long format: one target column for every series; wide: each series is a column.
+            ylabel=targets[0] if len(targets) == 1 else [raw.ids[i] for i in shown],
         )
         if not drawn:
             if os.path.isfile(path):

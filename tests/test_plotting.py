@@ -89,6 +89,16 @@ def test_dated_panels_have_dates_a_legend_and_one_panel_per_window():
     assert [ax.get_title() for ax in figure.axes] == [f"s{i}" for i in range(6)]
 
 
+def test_wide_data_labels_each_panel_with_its_column():
+    pytest.importorskip("matplotlib")
+    from keras_nhits.plotting import forecast_figure
+
+    inputs, actual, forecast = _windows(count=2)
+    columns = ["open", "close"]
+    figure = forecast_figure(inputs, actual, forecast, titles=columns, ylabel=columns)
+    assert [ax.get_ylabel() for ax in figure.axes] == columns
+
+
 def test_daily_steps_are_labelled_by_day(tmp_path):
     pytest.importorskip("matplotlib")
     from datetime import datetime
