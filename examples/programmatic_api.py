@@ -15,13 +15,15 @@ from keras_nhits import NHITSTrainer, NHITSTrainingConfig
 
 
 def daily_prices(days=1500, seed=1):
-    """A business-day price series: a random walk with a weekly pattern."""
+    """A business-day price series (Monday to Friday): a random walk with a weekly pattern.
+
+    The trainer reads these dates as business days: no weekend gaps, season 5 for the seasonal
+    naive baseline, forecasts continued from Friday to Monday.
+    """
     rng = np.random.default_rng(seed)
     t = np.arange(days)
     price = 50 * np.exp(np.cumsum(rng.normal(0, 0.01, days))) + 0.5 * np.sin(2 * np.pi * t / 5)
-    dates = pl.date_range(
-        pl.date(2019, 1, 1), pl.date(2019, 1, 1) + pl.duration(days=days - 1), "1d", eager=True
-    )
+    dates = np.busday_offset(np.datetime64("2019-01-01"), t, roll="forward")
     return pl.DataFrame({"date": dates, "close": price})
 
 
