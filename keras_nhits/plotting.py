@@ -20,44 +20,20 @@ MAX_PANELS = 12
 ONE_COLUMN = 4
 
 
-def plot_forecasts(
-    path,
-    inputs,
-    actual,
-    forecast,
-    titles=None,
-    max_panels=4,
-    times=None,
-    baseline=None,
-    baseline_label="naive",
-    ylabel=None,
-):
+def plot_forecasts(path, inputs, actual, forecast, **options):
     """Draw the last `max_panels` windows to a PNG file at `path`.
 
     Args:
         path: the PNG file to write; written atomically (see `atomic_io.atomic_output`), so a
             killed run never leaves a broken image. Its folder must exist.
-        inputs: the input history of each window, `[windows, input_size]`, in raw units.
-        actual: the actual future, `[windows, horizon]`.
-        forecast: the model's forecast, `[windows, horizon]`.
-        titles: None (the default: "window i") or one title per window (a series id, say), the
-            same length as `windows`.
-        max_panels: how many windows to draw, the last ones, one panel each (default 4, at most
-            `MAX_PANELS`).
-        times: None (the default) or the time of every step of each window, `[windows,
-            input_size + horizon]`: `datetime64` puts dates on the x axis, integers steps.
-            Without it the x axis counts steps from the forecast origin.
-        baseline: None or a forecast to compare against (the naive one), `[windows, horizon]`.
-        baseline_label: its name in the legend (default "naive").
-        ylabel: the y axis label (the target column), one per panel (a list), or None.
+        inputs, actual, forecast, **options: what `forecast_figure` takes (titles, max_panels,
+            times, baseline, baseline_label, ylabel).
 
     Returns:
         True once the file is written; False, writing nothing, when matplotlib is not installed.
         The caller then tells the user (e.g. "pip install matplotlib for forecast plots").
     """
-    figure = forecast_figure(
-        inputs, actual, forecast, titles, max_panels, times, baseline, baseline_label, ylabel
-    )
+    figure = forecast_figure(inputs, actual, forecast, **options)
     if figure is None:
         return False
     with atomic_output(path) as temp_path:
@@ -76,8 +52,24 @@ def forecast_figure(
     baseline_label="naive",
     ylabel=None,
 ):
-    """The matplotlib `Figure` that `plot_forecasts` saves (same arguments, no `path`), or None
-    when matplotlib is not installed. One `Axes` per drawn window, each with its legend."""
+    """The matplotlib `Figure` of the last `max_panels` windows that `plot_forecasts` saves, or
+    None when matplotlib is not installed. One `Axes` per drawn window, each with its legend.
+
+    Args:
+        inputs: the input history of each window, `[windows, input_size]`, in raw units.
+        actual: the actual future, `[windows, horizon]`.
+        forecast: the model's forecast, `[windows, horizon]`.
+        titles: None (the default: "window i") or one title per window (a series id, say), the
+            same length as `windows`.
+        max_panels: how many windows to draw, the last ones, one panel each (default 4, at most
+            `MAX_PANELS`).
+        times: None (the default) or the time of every step of each window, `[windows,
+            input_size + horizon]`: `datetime64` puts dates on the x axis, integers steps.
+            Without it the x axis counts steps from the forecast origin.
+        baseline: None or a forecast to compare against (the naive one), `[windows, horizon]`.
+        baseline_label: its name in the legend (default "naive").
+        ylabel: the y axis label (the target column), one per panel (a list), or None.
+    """
     inputs = np.asarray(inputs, dtype=np.float64)
     actual = np.asarray(actual, dtype=np.float64)
     forecast = np.asarray(forecast, dtype=np.float64)

@@ -53,6 +53,25 @@ def hourly_frame(n_series=2, steps=200, seed=0, scale=1.0):
     return pl.concat(frames)
 
 
+def train_tiny_run(data, output, **settings):
+    """A finished run in `output` trained on the file `data` with the TINY sizes, through
+    `NHITSTrainer` (what `python -m keras_nhits.train` runs); `settings` are more config fields."""
+    from keras_nhits.training import NHITSTrainer
+
+    config = {
+        "input_size": 24,
+        "horizon": 6,
+        "hidden_size": 8,
+        "epochs": 1,
+        "windows_per_epoch": 128,
+        "quiet": True,
+        "output": str(output),
+        **settings,
+    }
+    NHITSTrainer(log=lambda line: None, **config).fit(str(data))
+    return Path(output)
+
+
 # === Running the CLI ===
 
 

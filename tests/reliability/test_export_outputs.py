@@ -19,6 +19,7 @@ from tests.reliability.helpers import (
     hourly_frame,
     run_in_process,
     snapshot,
+    train_tiny_run,
 )
 
 pytestmark = [
@@ -39,23 +40,13 @@ HORIZON = 6
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """(folder, run folder, SavedModel folder): `series.csv` holds `price` and `volume`."""
-    from keras_nhits.training import NHITSTrainer
-
     folder = tmp_path_factory.mktemp("export")
     frame = hourly_frame().rename({"y": "price"}).with_columns(volume=pl.col("price") * 100)
     frame.write_csv(folder / "series.csv")
-    config = {
-        "input_size": 24,
-        "horizon": HORIZON,
-        "hidden_size": 8,
-        "epochs": 1,
-        "windows_per_epoch": 128,
-        "quiet": True,
-        "target": "price",
-        "output": str(folder / "run"),
-        "export": True,  # train --export writes run/saved_model: checked below like export's
-    }
-    NHITSTrainer(log=lambda line: None, **config).fit(str(folder / "series.csv"))
+    # train --export writes run/saved_model: checked below like export's.
+    train_tiny_run(
+        folder / "series.csv", folder / "run", horizon=HORIZON, target="price", export=True
+    )
     assert export.main(["--model", str(folder / "run"), "--output", str(folder / "saved")]) == 0
     return folder, folder / "run", folder / "saved"
 

@@ -17,6 +17,7 @@ from tests.reliability.helpers import (
     hourly_frame,
     run_in_process,
     run_subprocess,
+    train_tiny_run,
     write_bytes,
     write_text,
 )
@@ -28,21 +29,9 @@ predict = pytest.importorskip("keras_nhits.predict")
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from keras_nhits.training import NHITSTrainer
-
     folder = tmp_path_factory.mktemp("predict")
     hourly_frame().write_csv(folder / "series.csv")
-    config = {
-        "input_size": 24,
-        "horizon": 6,
-        "hidden_size": 8,
-        "epochs": 1,
-        "windows_per_epoch": 128,
-        "quiet": True,
-        "output": str(folder / "run"),
-    }
-    NHITSTrainer(log=lambda line: None, **config).fit(str(folder / "series.csv"))
-    return folder / "run"
+    return train_tiny_run(folder / "series.csv", folder / "run")
 
 
 def _predict(argv, capfd):

@@ -20,6 +20,7 @@ from tests.reliability.helpers import (
     hourly_frame,
     run_in_process,
     snapshot,
+    train_tiny_run,
 )
 
 pytestmark = [pytest.mark.slow, ONE_BACKEND]  # one training for the module
@@ -31,21 +32,9 @@ HORIZON = 6
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from keras_nhits.training import NHITSTrainer
-
     folder = tmp_path_factory.mktemp("predict_outputs")
     hourly_frame().write_csv(folder / "series.csv")
-    config = {
-        "input_size": 24,
-        "horizon": HORIZON,
-        "hidden_size": 8,
-        "epochs": 1,
-        "windows_per_epoch": 128,
-        "quiet": True,
-        "output": str(folder / "run"),
-    }
-    NHITSTrainer(log=lambda line: None, **config).fit(str(folder / "series.csv"))
-    return folder / "run"
+    return train_tiny_run(folder / "series.csv", folder / "run", horizon=HORIZON)
 
 
 def _predict(run_dir, data, *flags, capfd):
