@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -70,6 +70,17 @@ def train_tiny_run(data, output, **settings):
     }
     NHITSTrainer(log=lambda line: None, **config).fit(str(data))
     return Path(output)
+
+
+@dataclass
+class Case:
+    """One hostile input of a table: `make(tmp_path)` writes what it needs and returns the
+    flags; the one error line must hold every one of `words`."""
+
+    id: str
+    make: object
+    words: list
+    marks: list = field(default_factory=list)
 
 
 # === Running the CLI ===

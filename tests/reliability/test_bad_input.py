@@ -11,7 +11,6 @@ train (unsorted rows, a constant series, 1e30 values with a series scaler) are a
 import gzip
 import json
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -19,6 +18,7 @@ import pytest
 
 from tests.reliability.helpers import (
     TINY,
+    Case,
     assert_one_error_line,
     hourly_frame,
     previous_run,
@@ -28,16 +28,6 @@ from tests.reliability.helpers import (
     write_bytes,
     write_text,
 )
-
-
-@dataclass
-class Case:
-    """One malformed input: `make(tmp_path)` returns the flags; the error line holds `words`."""
-
-    id: str
-    make: object
-    words: list
-    marks: list = field(default_factory=list)
 
 
 def _csv(frame, name="data.csv", **kwargs):

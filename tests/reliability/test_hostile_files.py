@@ -10,7 +10,6 @@ import gzip
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -22,6 +21,7 @@ from tests.reliability.helpers import (
     ONE_BACKEND,
     START,
     TINY,
+    Case,
     assert_one_error_line,
     hourly_frame,
     run_in_process,
@@ -31,16 +31,6 @@ from tests.reliability.helpers import (
 )
 
 SHORT_LINE = 300
-
-
-@dataclass
-class Case:
-    """`make(tmp_path)` writes the hostile file and returns the flags; the line holds `words`."""
-
-    id: str
-    make: object
-    words: list
-    marks: list = field(default_factory=list)
 
 
 def _text(name, text):
