@@ -474,6 +474,9 @@ class TrainerConfig(_Fields):
         _check_choice("jit_compile", self.jit_compile, JIT_MODES)
         _check_flags(self, TrainerConfig)
         _check_texts(self, TrainerConfig)
+        if not self.output.strip():
+            # An empty name would be the current folder, which holds the user's files.
+            raise NHITSInputError("output must name the run's folder, e.g. runs/close; received ''")
 
 
 # === Config ===

@@ -6,6 +6,7 @@ and the problem, exit code 2, `--output` never created and the config file left 
 
 import dataclasses
 import json
+import os
 
 import pytest
 
@@ -142,6 +143,14 @@ def test_hostile_flag_is_one_line_and_nothing_is_written(tmp_path, capfd, flag, 
     result = run_in_process([flag, value, "--output", out], capfd)
     assert_one_error_line(result, words)
     assert not out.exists()
+
+
+def test_an_empty_output_is_refused_not_taken_as_the_current_folder(tmp_path, capfd, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run_in_process(["--output", ""], capfd)
+    assert_one_error_line(result, ["output must name the run's folder"])
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
 
 
 # (case, call, words the NHITSInputError holds)
