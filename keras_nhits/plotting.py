@@ -143,29 +143,13 @@ def forecast_figure(
         # Join the last input point to the future lines so the plot reads as one series.
         last = inputs[window, -1:]
         ax.plot(history_x, inputs[window], color="0.45", linewidth=1.2, label="history")
-        ax.plot(
-            joint_x,
-            np.concatenate([last, actual[window]]),
-            color="black",
-            linewidth=1.2,
-            label="actual",
-        )
+        futures = [(actual, "actual", {"color": "black", "linewidth": 1.2})]
         if baseline is not None:
-            ax.plot(
-                joint_x,
-                np.concatenate([last, baseline[window]]),
-                color="tab:blue",
-                linewidth=1.0,
-                linestyle=":",
-                label=baseline_label,
-            )
-        ax.plot(
-            joint_x,
-            np.concatenate([last, forecast[window]]),
-            color="tab:orange",
-            linewidth=1.6,
-            label="forecast",
-        )
+            style = {"color": "tab:blue", "linewidth": 1.0, "linestyle": ":"}
+            futures.append((baseline, baseline_label, style))
+        futures.append((forecast, "forecast", {"color": "tab:orange", "linewidth": 1.6}))
+        for values, name, style in futures:
+            ax.plot(joint_x, np.concatenate([last, values[window]]), label=name, **style)
         ax.axvline(x[input_size - 1], color="0.75", linewidth=0.8, linestyle="--")
         ax.set_title(str(titles[window]) if titles is not None else f"window {window}")
         ax.grid(alpha=0.3)

@@ -594,7 +594,7 @@ def _clear_checkpoints(folder):
         try:
             os.remove(os.path.join(folder, name))
         except FileNotFoundError:
-            pass
+            continue  # gone already: nothing to remove
         except OSError as error:
             raise NHITSInputError(
                 f"--checkpoint-dir {folder}: {name} cannot be removed ({error.strerror}); "
