@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_nhits import NHITS  # noqa: E402
-from keras_nhits.saved_model import export_saved_model  # noqa: E402
+from keras_nhits.saving.saved_model import export_saved_model  # noqa: E402
 
 
 def interleaved_p50(candidates, rounds, calls=100, warmup=30):

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import savedmodel_c_api  # noqa: E402
 
 from keras_nhits import NHITS  # noqa: E402
-from keras_nhits.saved_model import EXPORT_BACKENDS, export_saved_model  # noqa: E402
+from keras_nhits.saving.saved_model import EXPORT_BACKENDS, export_saved_model  # noqa: E402
 
 
 def latencies(call, x, calls, warmup=50, rounds=10):

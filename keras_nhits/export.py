@@ -1,76 +1,12 @@
-"""`python -m keras_nhits.export --model RUN_DIR --output PATH`: write a TF SavedModel.
+"""`python -m keras_nhits.export`: write a run's model as a TensorFlow SavedModel.
 
-Loads the run folder's safetensors + JSON (no pickle) and writes a SavedModel with the raw-units
-`serving_default` and `decompose` signatures (see `keras_nhits.saved_model`), plus the run's data
-options, so that `predict --model PATH` reads the columns the model was trained on.
-
-`--output` is a new or empty folder, or a SavedModel folder export wrote (replaced whole). Anything
-else (the run folder or a folder holding it, the current folder, a file, a folder of the user's,
-a SavedModel written elsewhere, a place that cannot be written) is refused before a byte is
-written: one line on stderr, exit 2.
+Only the entry point lives here, so that the documented command keeps its name; the command itself
+is `keras_nhits.cli.export` (also run as `keras-nhits export`).
 """
 
-import argparse
-import os
 import sys
 
-from keras_nhits.cli import run, start_backend_quietly
-from keras_nhits.errors import NHITSInputError
-
-
-def main(argv):
-    parser = argparse.ArgumentParser(prog="python -m keras_nhits.export", description=__doc__)
-    parser.add_argument("--model", required=True, help="run folder (config.json + safetensors)")
-    parser.add_argument("--output", required=True, help="SavedModel folder to write")
-    parser.error = _one_line_error(parser)
-    args = parser.parse_args(argv)
-    start_backend_quietly()
-    from keras_nhits.forecasting import run_settings
-    from keras_nhits.safetensors_io import CONFIG_FILE, load_model, read_config
-    from keras_nhits.saved_model import export_saved_model
-
-    record = read_config(args.model)
-    _, scaler = run_settings(record, os.path.join(args.model, CONFIG_FILE))
-    method = (scaler or {}).get("method", "none")
-    if method != "none":
-        raise NHITSInputError(
-            f"{args.model} was trained with --series-scaler {method}, whose statistics "
-            "are per series and cannot travel in the SavedModel's raw-units signature; retrain "
-            "with --series-scaler none or serve the run folder with keras_nhits.predict"
-        )
-    check_output(args.output, args.model)
-    model = load_model(args.model)
-    export_saved_model(model, args.output, record=record)
-    print(
-        f"wrote SavedModel {args.output} (input history [None, {model.input_size}], output "
-        f"forecast [None, {model.horizon}])"
-    )
-    return 0
-
-
-def check_output(output, run_folder):
-    """Refuses an `--output` that export must not write (see the module docstring)."""
-    from keras_nhits.ownership import check_output_folder, refuse_overlap
-
-    refuse_overlap(output, [run_folder], "--output", "the run folder it exports")
-    refuse_overlap(output, [os.getcwd()], "--output", "the current folder")
-    check_output_folder(output, "saved_model", "--output")
-    existing = os.path.dirname(os.path.abspath(output))
-    while not os.path.isdir(existing):
-        existing = os.path.dirname(existing)
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise NHITSInputError(
-            f"--output {output} cannot be written: {existing} is read-only; nothing was "
-            "changed: choose a folder you can write to"
-        )
-
-
-def _one_line_error(parser):
-    def error(message):
-        parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-
-    return error
-
+from keras_nhits.cli.export import run_command
 
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(run_command())

@@ -6,7 +6,7 @@ import re
 import shlex
 
 from keras_nhits import NHITSTrainingConfig
-from keras_nhits.cli import OneLineArgumentParser
+from keras_nhits.cli.common import OneLineArgumentParser
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.ownership import summarise
+from keras_nhits.saving.ownership import summarise
 
 TIME_NAMES = ("ds", "date", "time", "timestamp", "datetime")
 ID_NAME = "unique_id"

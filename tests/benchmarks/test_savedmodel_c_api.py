@@ -28,7 +28,7 @@ def exported(tmp_path_factory):
     import tensorflow as tf
 
     from keras_nhits import NHITS
-    from keras_nhits.saved_model import export_saved_model
+    from keras_nhits.saving.saved_model import export_saved_model
 
     model = NHITS(input_size=24, horizon=6, hidden_size=8)
     model.build((None, 24))

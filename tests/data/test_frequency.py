@@ -14,7 +14,7 @@ from keras_nhits.data import (
 )
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.frequency import same_step
-from keras_nhits.metrics import season_length_for
+from keras_nhits.training.metrics import season_length_for
 
 # 2024-01-01 is a Monday; 2024-02-29 a Thursday, 2024-03-01 a Friday.
 DAYS = np.arange("2024-01-01", "2024-03-02", dtype="datetime64[D]")

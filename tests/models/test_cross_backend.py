@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_nhits import safetensors_io
 from keras_nhits.models import NHITS
+from keras_nhits.saving import safetensors as safetensors_io
 from tests.conftest import to_numpy
 
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
@@ -19,7 +19,7 @@ FORECAST_SCRIPT = """
 import sys
 import keras
 import numpy as np
-from keras_nhits import safetensors_io
+from keras_nhits.saving import safetensors as safetensors_io
 folder = sys.argv[1]
 model = safetensors_io.load_model(folder)
 x = np.load(folder + "/x.npy")

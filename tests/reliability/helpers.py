@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from keras_nhits.atomic_io import is_temporary
+from keras_nhits.saving.atomic import is_temporary
 
 # For end-to-end checks of the command-line path that do not depend on the backend: they run in
 # the TensorFlow pass of the suite only, to keep CI's three passes short.
@@ -56,7 +56,7 @@ def hourly_frame(n_series=2, steps=200, seed=0, scale=1.0):
 def train_tiny_run(data, output, **settings):
     """A finished run in `output` trained on the file `data` with the TINY sizes, through
     `NHITSTrainer` (what `python -m keras_nhits.train` runs); `settings` are more config fields."""
-    from keras_nhits.training import NHITSTrainer
+    from keras_nhits.training.trainer import NHITSTrainer
 
     config = {
         "input_size": 24,
@@ -104,7 +104,8 @@ def run_in_process(argv, capfd, main=None):
     `cli.run` is what the module's `__main__` calls; argparse's own errors leave through
     `SystemExit`, as they do from the command line.
     """
-    from keras_nhits import cli, train
+    from keras_nhits.cli import common as cli
+    from keras_nhits.cli import train
 
     capfd.readouterr()
     try:
@@ -157,7 +158,7 @@ def snapshot(folder):
 def previous_run(folder):
     """A folder that looks like a finished run (the files a run writes, with known bytes, and
     the markers that make the folder and its checkpoints this project's)."""
-    from keras_nhits.ownership import write_marker
+    from keras_nhits.saving.ownership import write_marker
 
     folder = Path(folder)
     (folder / "checkpoints").mkdir(parents=True)
@@ -180,7 +181,7 @@ def damaged_files(folder):
 
     Every `.json` must parse, every `.weights.h5` must open and read in full, every `.keras`
     must load with `safe_mode=True`, `model.safetensors` must load through
-    `keras_nhits.safetensors_io.load_model` when its `config.json` is there (alone, it must at
+    `keras_nhits.saving.safetensors.load_model` when its `config.json` is there (alone, it must at
     least parse). Temporary files of the atomic writers are skipped: a killed write leaves one,
     and nothing ever reads it (see `leftovers`).
     """
@@ -188,7 +189,7 @@ def damaged_files(folder):
     import keras
 
     import keras_nhits.models  # noqa: F401  (registers NHITS for keras.saving.load_model)
-    from keras_nhits import safetensors_io
+    from keras_nhits.saving import safetensors as safetensors_io
 
     damaged = {}
     for path in sorted(Path(folder).rglob("*")):

@@ -55,7 +55,9 @@ def arm(plan, output):
     phase, n, delay = plan.split(":")
     n, delay = int(n), float(delay)
 
-    from keras_nhits import atomic_io, callbacks, training
+    from keras_nhits.saving import atomic as atomic_io
+    from keras_nhits.training import callbacks
+    from keras_nhits.training import trainer as training
 
     def later():
         _kill_after(delay)
@@ -90,7 +92,8 @@ def main():
     output = os.path.abspath(argv[argv.index("--output") + 1])
     arm(os.environ["NHITS_KILL_AT"], output)
 
-    from keras_nhits import cli, train
+    from keras_nhits.cli import common as cli
+    from keras_nhits.cli import train
 
     cli.run(train.main, argv)
     _kill()  # the run ended before the planned moment: kill it as it returns

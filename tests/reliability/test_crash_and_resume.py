@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_nhits.ownership import write_marker
+from keras_nhits.saving.ownership import write_marker
 from tests.reliability.helpers import (
     assert_one_error_line,
     checked_files,

@@ -31,8 +31,8 @@ pytestmark = [
     ),
 ]
 
-export = pytest.importorskip("keras_nhits.export")
-predict = pytest.importorskip("keras_nhits.predict")
+export = pytest.importorskip("keras_nhits.cli.export")
+predict = pytest.importorskip("keras_nhits.cli.predict")
 
 HORIZON = 6
 

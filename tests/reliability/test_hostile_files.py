@@ -247,7 +247,7 @@ def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, capfd, monkeypa
 def test_ids_are_text_and_a_name_with_glob_characters_is_that_file(tmp_path, capfd):
     # `00501` stays `00501`, and `007` and `7` are two series (they were merged as the int 7);
     # a file named `ids[1].csv` was read as a glob matching nothing.
-    from keras_nhits import predict
+    from keras_nhits.cli import predict
 
     names = {"s0": "00501", "s1": "007", "s2": "7"}
     frame = hourly_frame(n_series=3).with_columns(pl.col("unique_id").replace(names))

@@ -24,7 +24,7 @@ from tests.reliability.helpers import (
 
 pytestmark = pytest.mark.slow  # one training for the module
 
-predict = pytest.importorskip("keras_nhits.predict")
+predict = pytest.importorskip("keras_nhits.cli.predict")
 
 
 @pytest.fixture(scope="module")

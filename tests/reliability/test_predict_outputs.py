@@ -25,7 +25,7 @@ from tests.reliability.helpers import (
 
 pytestmark = [pytest.mark.slow, ONE_BACKEND]  # one training for the module
 
-predict = pytest.importorskip("keras_nhits.predict")
+predict = pytest.importorskip("keras_nhits.cli.predict")
 
 HORIZON = 6
 

@@ -18,7 +18,7 @@ import pytest
 
 from keras_nhits import NHITSTrainer, NHITSTrainingConfig
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.ownership import MARKER_FILE, marker_kind
+from keras_nhits.saving.ownership import MARKER_FILE, marker_kind
 from tests.reliability.helpers import (
     ONE_BACKEND,
     TINY,
@@ -94,7 +94,7 @@ def test_an_output_inside_the_checkpoint_dir_is_refused(tmp_path, capfd):
 
 
 def test_a_checkpoint_dir_that_another_run_uses_is_refused(tmp_path, capfd):
-    from keras_nhits.run_lock import RunLock
+    from keras_nhits.saving.run_lock import RunLock
 
     data = _data(tmp_path)
     ckpt, out = tmp_path / "ckpt", tmp_path / "run"
@@ -214,7 +214,9 @@ PLOTTED = [f"s{i}" for i in reversed(range(SERIES))]
 def finished(tmp_path_factory):
     """`train --overwrite --plot-series s12,...,s0` of 13 series over a previous run holding
     the user's notes: (folder, result, the folder before, the titles forecast.png drew)."""
-    from keras_nhits import cli, train, training
+    from keras_nhits.cli import common as cli
+    from keras_nhits.cli import train
+    from keras_nhits.training import trainer as training
 
     tmp = tmp_path_factory.mktemp("overwrite")
     data = tmp / "series.csv"
@@ -321,7 +323,7 @@ def test_forecast_png_draws_the_named_series_and_says_when_it_leaves_some_out(fi
 
 
 def test_the_summary_says_when_the_model_loses_to_seasonal_naive():
-    from keras_nhits.training import _summary
+    from keras_nhits.training.trainer import _summary
 
     metrics = {
         "test": {"mae": 2.0, "rmse": 3.0, "mase": 1.5},

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.saved_model_safety import (
+from keras_nhits.saving.saved_model_safety import (
     COMPUTE_OPS,
     MAX_SAVED_MODEL_BYTES,
     RESTORE_OPS,
@@ -400,7 +400,7 @@ tf_only = pytest.mark.skipif(
 )
 def test_our_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options):
     from keras_nhits.models import NHITS
-    from keras_nhits.saved_model import export_saved_model
+    from keras_nhits.saving.saved_model import export_saved_model
 
     model = NHITS(INPUT, HORIZON, hidden_size=8, **options)
     folder = str(export_saved_model(model, tmp_path / "saved"))
@@ -448,7 +448,7 @@ def test_no_file_or_python_op_is_on_the_compute_allowlist():
 def test_predict_refuses_a_hostile_saved_model_in_one_line_and_it_never_runs(
     tmp_path, target, capfd
 ):
-    from keras_nhits import predict
+    from keras_nhits.cli import predict
 
     folder = _save_hostile(tmp_path / "hostile", _write_file(target))
     data = tmp_path / "tiny.csv"
@@ -470,7 +470,7 @@ def test_predict_refuses_a_hostile_saved_model_in_one_line_and_it_never_runs(
 def test_the_check_command_refuses_a_hostile_folder_and_passes_a_harmless_one(
     tmp_path, target, harmless_pb, capfd
 ):
-    from keras_nhits import saved_model_safety
+    from keras_nhits.saving import saved_model_safety
 
     hostile = _save_hostile(tmp_path / "hostile", _py_function(target))
     result = run_in_process([hostile], capfd, main=saved_model_safety.main)

@@ -122,7 +122,7 @@ def test_mixed_precision_and_gpu_flags_on_a_cpu_say_so(tiny_config):
 
 
 def keras_gpus():
-    from keras_nhits.devices import list_gpus
+    from keras_nhits.training.devices import list_gpus
 
     return list_gpus()
 

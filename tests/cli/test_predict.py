@@ -7,10 +7,10 @@ import polars as pl
 import pytest
 
 from keras_nhits import NHITSTrainer
-from keras_nhits.cli import run
+from keras_nhits.cli.common import run
+from keras_nhits.cli.predict import main
 from keras_nhits.data import load_series
-from keras_nhits.forecasting import Forecaster, forecast_frame, load_forecaster
-from keras_nhits.predict import main
+from keras_nhits.serving.forecaster import Forecaster, forecast_frame, load_forecaster
 from tests.training.conftest import seasonal_frame
 
 

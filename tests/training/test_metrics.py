@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.metrics import (
+from keras_nhits.training.metrics import (
     forecast_metrics,
     mae,
     mape,
@@ -230,7 +230,7 @@ def test_per_series_metrics_match_a_reference_per_series():
     import types
 
     from keras_nhits.data.series_set import SeriesSet
-    from keras_nhits.evaluation import evaluate_per_series
+    from keras_nhits.training.evaluation import evaluate_per_series
 
     values = np.concatenate([np.arange(20.0), 2.0 * np.arange(40.0)])  # steps 1 and 2
     raw = SeriesSet(values, [0, 20, 60], ["a", "b"], [0, 0], [1, 1])

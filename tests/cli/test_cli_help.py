@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from keras_nhits import cli
+from keras_nhits.cli import common as cli
 from keras_nhits.config import NHITSTrainingConfig
 
 
@@ -89,7 +89,7 @@ def test_ctrl_c_says_resume_only_for_train(capfd, resumable, message):
 
 
 def test_ctrl_c_in_train_says_resume(capfd, monkeypatch):
-    from keras_nhits import train
+    from keras_nhits.cli import train
 
     monkeypatch.setattr(train, "main", _interrupted)
     capfd.readouterr()

@@ -27,7 +27,7 @@ from keras_nhits.config import FILL_MODES, GAP_MODES
 from keras_nhits.data import SeriesScaler, last_windows
 from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.safetensors_io import CONFIG_FILE, WEIGHTS_FILE, read_config
+from keras_nhits.saving.safetensors import CONFIG_FILE, WEIGHTS_FILE, read_config
 
 # The reader settings a run records and predict reads data with (the keywords of `load_series`).
 DATA_OPTIONS = ("target", "time_col", "id_col", "fill", "gaps", "freq")
@@ -150,7 +150,7 @@ def _scaler_rows(scaler, ids):
 
 
 def _from_run_folder(folder):
-    from keras_nhits.safetensors_io import load_model
+    from keras_nhits.saving.safetensors import load_model
 
     options, scaler_record = run_settings(read_config(folder), os.path.join(folder, CONFIG_FILE))
     model = load_model(folder)
@@ -304,7 +304,7 @@ def _from_keras_file(path):
 def _from_saved_model(folder):
     import tensorflow as tf
 
-    from keras_nhits.saved_model_safety import check_saved_model
+    from keras_nhits.saving.saved_model_safety import check_saved_model
 
     options = _saved_model_options(folder)
     check_saved_model(folder)

@@ -63,7 +63,7 @@ def _import_backend():
             f"{', '.join(BACKENDS)}"
         ) from None
     tf.config.list_physical_devices()
-    from keras_nhits.devices import list_gpus
+    from keras_nhits.training.devices import list_gpus
 
     list_gpus()
     keras.backend.backend()
@@ -192,7 +192,7 @@ def run(main, argv=None, resumable=False):
         first = str(error).splitlines()[0] if str(error) else ""
         # Only a loaded trainer can have raised its error (importing it here would load Keras,
         # which may be what failed).
-        training = sys.modules.get("keras_nhits.training")
+        training = sys.modules.get("keras_nhits.training.trainer")
         if training is not None and isinstance(error, training.NHITSTrainingError):
             print(f"error: {first}", file=sys.stderr)
         else:

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from keras_nhits.atomic_io import (
+from keras_nhits.saving.atomic import (
     atomic_directory,
     atomic_output,
     atomic_write,

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 
 from keras_nhits.data import iter_windows, window_series
-from keras_nhits.metrics import (
+from keras_nhits.training.metrics import (
     forecast_metrics,
     mase_scale,
     naive_forecast,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.plotting import plot_forecasts
+from keras_nhits.training.plotting import plot_forecasts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -65,7 +65,7 @@ def test_dated_panels_have_dates_a_legend_and_one_panel_per_window():
     pytest.importorskip("matplotlib")
     from datetime import datetime
 
-    from keras_nhits.plotting import forecast_figure
+    from keras_nhits.training.plotting import forecast_figure
 
     inputs, actual, forecast = _windows(count=6)
     figure = forecast_figure(
@@ -91,7 +91,7 @@ def test_dated_panels_have_dates_a_legend_and_one_panel_per_window():
 
 def test_wide_data_labels_each_panel_with_its_column():
     pytest.importorskip("matplotlib")
-    from keras_nhits.plotting import forecast_figure
+    from keras_nhits.training.plotting import forecast_figure
 
     inputs, actual, forecast = _windows(count=2)
     columns = ["open", "close"]
@@ -103,7 +103,7 @@ def test_daily_steps_are_labelled_by_day(tmp_path):
     pytest.importorskip("matplotlib")
     from datetime import datetime
 
-    from keras_nhits.plotting import forecast_figure
+    from keras_nhits.training.plotting import forecast_figure
 
     inputs, actual, forecast = _windows(count=1, input_size=30, horizon=7)
     days = np.datetime64("2024-01-01") + np.arange(37)
@@ -114,7 +114,7 @@ def test_daily_steps_are_labelled_by_day(tmp_path):
 
 
 def test_too_many_panels_is_an_input_error(tmp_path):
-    from keras_nhits.plotting import MAX_PANELS
+    from keras_nhits.training.plotting import MAX_PANELS
 
     inputs, actual, forecast = _windows(count=MAX_PANELS + 1)
     with pytest.raises(NHITSInputError, match="max_panels"):
@@ -127,7 +127,7 @@ def test_too_many_panels_is_an_input_error(tmp_path):
 def test_a_default_sized_hourly_window_draws_without_a_locator_warning():
     # 48 + 12 hours made Matplotlib's AutoDateLocator(maxticks=6) warn on every training run.
     pytest.importorskip("matplotlib")
-    from keras_nhits.plotting import forecast_figure
+    from keras_nhits.training.plotting import forecast_figure
 
     inputs, actual, forecast = _windows(count=1, input_size=48, horizon=12)
     hours = np.datetime64("2024-01-01T00:00") + np.arange(60) * np.timedelta64(1, "h")

@@ -22,8 +22,8 @@ it only when every operation in it is of a type keras_nhits' own export writes:
 `COMPUTE_OPS`, `SAVE_OPS` and `RESTORE_OPS` were collected from exports of our own models; after
 a TensorFlow or model change, regenerate them on each export backend with
 
-    KERAS_BACKEND=tensorflow python -m keras_nhits.saved_model_safety --collect
-    KERAS_BACKEND=jax python -m keras_nhits.saved_model_safety --collect
+    KERAS_BACKEND=tensorflow python -m keras_nhits.saving.saved_model_safety --collect
+    KERAS_BACKEND=jax python -m keras_nhits.saving.saved_model_safety --collect
 
 and paste the union. What the check does not promise: that the forecast is right, or that the
 model does not compute for a long time or ask for a lot of memory (a large constant, a long loop);
@@ -415,7 +415,7 @@ def collect(folder):
     import keras
 
     from keras_nhits.models.nhits import NHITS
-    from keras_nhits.saved_model import export_saved_model
+    from keras_nhits.saving.saved_model import export_saved_model
 
     found = {_COMPUTE: set(), _SAVE: set(), _RESTORE: set()}
     for i, options in enumerate(_grid()):
@@ -438,15 +438,15 @@ def collect(folder):
 
 
 def main(argv):
-    """`python -m keras_nhits.saved_model_safety FOLDER` checks a SavedModel (exit 2 and one line
-    when it is refused); `--collect` prints the op types of our exports on this backend."""
+    """`python -m keras_nhits.saving.saved_model_safety FOLDER` checks a SavedModel (exit 2 and one
+    line when it is refused); `--collect` prints the op types of our exports on this backend."""
     import argparse
     import tempfile
 
-    from keras_nhits.cli import start_backend_quietly
+    from keras_nhits.cli.common import start_backend_quietly
 
     parser = argparse.ArgumentParser(
-        prog="python -m keras_nhits.saved_model_safety",
+        prog="python -m keras_nhits.saving.saved_model_safety",
         description="Check a SavedModel's operations before loading it, or print the op types "
         "keras_nhits' export writes.",
     )
@@ -474,6 +474,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    from keras_nhits.cli import run
+    from keras_nhits.cli.common import run
 
     sys.exit(run(main))

@@ -51,7 +51,7 @@ def test_json_config_file_reaches_a_fresh_run_and_a_typed_flag_beats_it(tmp_path
 def test_toml_config_file_is_read_the_same_and_a_typed_flag_beats_it(tmp_path):
     # The JSON case above proves a file's values reach the run folder; this one that TOML is
     # read into the same config (training would add nothing but seconds).
-    from keras_nhits.cli import config_from_argv
+    from keras_nhits.cli.common import config_from_argv
     from keras_nhits.config import NHITSTrainingConfig
 
     lines = [f"{k} = {json.dumps(v)}" for k, v in FILE_VALUES.items()]
@@ -68,7 +68,7 @@ def test_toml_config_file_is_read_the_same_and_a_typed_flag_beats_it(tmp_path):
 
 
 def test_only_typed_flags_are_given():
-    from keras_nhits.cli import OneLineArgumentParser
+    from keras_nhits.cli.common import OneLineArgumentParser
     from keras_nhits.config import NHITSTrainingConfig
 
     parser = OneLineArgumentParser(NHITSTrainingConfig, prog="train")
@@ -79,7 +79,7 @@ def test_only_typed_flags_are_given():
 
 def test_config_values_survive_a_flag_that_fixes_another_field(tmp_path):
     # The file alone is refused (3 pooling sizes for 2 stacks); the typed flags complete it.
-    from keras_nhits.cli import config_from_argv
+    from keras_nhits.cli.common import config_from_argv
     from keras_nhits.config import NHITSTrainingConfig
 
     config = tmp_path / "cfg.json"

@@ -9,14 +9,14 @@ import textwrap
 import pytest
 
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.run_lock import RunLock, refuse_if_in_use
+from keras_nhits.saving.run_lock import RunLock, refuse_if_in_use
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fcntl.flock is POSIX-only")
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from keras_nhits.run_lock import RunLock
+    from keras_nhits.saving.run_lock import RunLock
     RunLock(sys.argv[1]).acquire()
     print("locked", flush=True)
     time.sleep(60)

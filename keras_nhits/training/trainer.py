@@ -29,33 +29,33 @@ import time
 import keras
 import numpy as np
 
-from keras_nhits.atomic_io import atomic_output, remove_leftovers, write_json_atomic
-from keras_nhits.callbacks import (
-    BEST_WEIGHTS,
-    AtomicModelCheckpoint,
-    EpochLine,
-    EpochRecorder,
-    ResumableBackup,
-)
 from keras_nhits.config import NHITSTrainingConfig
 from keras_nhits.data import load_series, make_dataset, prepare_splits
-from keras_nhits.devices import configure_devices
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.evaluation import evaluate_per_series, evaluate_split
-from keras_nhits.metrics import naive_forecast, season_length_for
 from keras_nhits.models.nhits import NHITS
-from keras_nhits.ownership import (
+from keras_nhits.sample_data import SAMPLE_PATH
+from keras_nhits.saving.atomic import atomic_output, remove_leftovers, write_json_atomic
+from keras_nhits.saving.ownership import (
     CHECKPOINT_FILES,
     check_output_folder,
     refuse_overlap,
     summarise,
     write_marker,
 )
-from keras_nhits.plotting import MAX_PANELS, plot_forecasts
-from keras_nhits.run_lock import RunLock, refuse_if_in_use
-from keras_nhits.safetensors_io import load_model as load_safetensors_model
-from keras_nhits.safetensors_io import read_config, save_model
-from keras_nhits.sample_data import SAMPLE_PATH
+from keras_nhits.saving.run_lock import RunLock, refuse_if_in_use
+from keras_nhits.saving.safetensors import load_model as load_safetensors_model
+from keras_nhits.saving.safetensors import read_config, save_model
+from keras_nhits.training.callbacks import (
+    BEST_WEIGHTS,
+    AtomicModelCheckpoint,
+    EpochLine,
+    EpochRecorder,
+    ResumableBackup,
+)
+from keras_nhits.training.devices import configure_devices
+from keras_nhits.training.evaluation import evaluate_per_series, evaluate_split
+from keras_nhits.training.metrics import naive_forecast, season_length_for
+from keras_nhits.training.plotting import MAX_PANELS, plot_forecasts
 
 METRICS_FILE = "metrics.json"
 SAVED_MODEL_DIR = "saved_model"  # OUTPUT/saved_model, written by --export
@@ -393,7 +393,7 @@ class NHITSTrainer:
         write_json_atomic(os.path.join(output, METRICS_FILE), self.metrics)
         self._plot(output, raw, splits, inputs, actual, forecasts)
         if cfg.export:
-            from keras_nhits.saved_model import export_saved_model
+            from keras_nhits.saving.saved_model import export_saved_model
 
             export_saved_model(
                 self.model,
@@ -534,7 +534,7 @@ def make_loss(name):
 
 def _check_export_backend(export):
     """`--export` on a backend that cannot write a SavedModel fails before training, not after."""
-    from keras_nhits.saved_model import EXPORT_BACKENDS
+    from keras_nhits.saving.saved_model import EXPORT_BACKENDS
 
     backend = keras.backend.backend()
     if export and backend not in EXPORT_BACKENDS:

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from keras_nhits import safetensors_io
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.models import NHITS
+from keras_nhits.saving import safetensors as safetensors_io
 from tests.conftest import to_numpy
 
 

@@ -14,8 +14,13 @@ import time
 import keras
 import numpy as np
 
-from keras_nhits.atomic_io import atomic_output, commit_file, remove_leftovers, write_json_atomic
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.saving.atomic import (
+    atomic_output,
+    commit_file,
+    remove_leftovers,
+    write_json_atomic,
+)
 
 STATE_FILE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
@@ -192,7 +197,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         previous = self.read_state(self.folder)
         bad_val = "val_loss" in logs and not _finite(logs["val_loss"])
         if bad_val or not weights_finite(self.model):
-            from keras_nhits.training import NHITSTrainingError
+            from keras_nhits.training.trainer import NHITSTrainingError
 
             what = "val_loss" if bad_val else "the weights"
             kept = (

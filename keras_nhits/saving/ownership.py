@@ -40,7 +40,7 @@ CHECKPOINT_FILES = re.compile(
 def write_marker(folder, kind):
     """Marks `folder` (which must exist) as a `kind` folder written by keras_nhits."""
     from keras_nhits import __version__
-    from keras_nhits.atomic_io import write_json_atomic
+    from keras_nhits.saving.atomic import write_json_atomic
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; received {kind!r}")
@@ -66,7 +66,7 @@ def marker_kind(folder):
 
 def _legacy_checkpoints(folder):
     """A pre-marker checkpoint folder: a run's records and weight files, nothing else."""
-    from keras_nhits.atomic_io import is_temporary
+    from keras_nhits.saving.atomic import is_temporary
 
     try:
         names = [n for n in os.listdir(folder) if n != LOCK_FILE]
@@ -108,7 +108,7 @@ def check_output_folder(path, kind, flag):
         )
     if not os.path.isdir(path):
         return
-    from keras_nhits.atomic_io import is_temporary
+    from keras_nhits.saving.atomic import is_temporary
 
     try:
         # A run killed before its marker was in place leaves only these.

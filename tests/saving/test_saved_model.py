@@ -9,7 +9,7 @@ import pytest
 
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.models import NHITS
-from keras_nhits.saved_model import EXPORT_BACKENDS, export_saved_model
+from keras_nhits.saving.saved_model import EXPORT_BACKENDS, export_saved_model
 
 # keras and keras_nhits are blocked (any import of them fails): the SavedModel must stand alone.
 SERVE = """

@@ -11,8 +11,8 @@ import numbers
 
 import numpy as np
 
-from keras_nhits.atomic_io import atomic_output
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.saving.atomic import atomic_output
 
 # Panels in one picture: beyond a dozen each panel is too small to read; the trainer draws the
 # first ones and says so. More than four are laid out in two columns.

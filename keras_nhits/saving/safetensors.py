@@ -13,9 +13,9 @@ import os
 import numpy as np
 
 from keras_nhits import __version__
-from keras_nhits.atomic_io import atomic_output, write_json_atomic
 from keras_nhits.config import ModelConfig
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.saving.atomic import atomic_output, write_json_atomic
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"

@@ -24,9 +24,9 @@ import os
 
 import keras
 
-from keras_nhits.atomic_io import atomic_directory, write_json_atomic
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.ownership import check_output_folder, write_marker
+from keras_nhits.saving.atomic import atomic_directory, write_json_atomic
+from keras_nhits.saving.ownership import check_output_folder, write_marker
 
 EXPORT_BACKENDS = ("tensorflow", "jax")
 
@@ -54,7 +54,7 @@ def export_saved_model(model, path, record=None):
         )
     from keras.export import ExportArchive
 
-    from keras_nhits.forecasting import EXPORT_RECORD, export_record
+    from keras_nhits.serving.forecaster import EXPORT_RECORD, export_record
 
     path = os.fspath(path)
     check_output_folder(path, "saved_model", "SavedModel folder")
