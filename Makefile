@@ -42,3 +42,4 @@ test: install-test
 
 lint: install-test
 	$(VENV)/bin/ruff check keras_nhits tests benchmarks examples
+	$(VENV)/bin/ruff format --check keras_nhits tests benchmarks examples
