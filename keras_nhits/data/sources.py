@@ -6,21 +6,15 @@ need; CSV (also `.csv.gz`) is read into memory once, since Polars cannot scan co
 Every problem with the source (a missing path, an empty, binary, truncated or corrupt file, an
 unknown format) and every Polars exception is raised as `NHITSInputError` naming the file.
 
-A path that exists is read as that file or folder, even when its name holds `*?[`; only a path
-that does not exist is expanded as a glob. Only regular files are read (a FIFO or `/dev/zero`
-would block or never end), and symbolic links to folders are not followed, so a link loop in a
-data folder cannot make the search endless. A CSV's id column is read as text: ids `007` and `7`
-are two series, and `00501` stays `00501`.
+Which files a path, folder or glob names is `paths`' job. A CSV's id column is read as text: ids
+`007` and `7` are two series, and `00501` stays `00501`.
 """
 
 import codecs
 import contextlib
-import fnmatch
-import glob
 import gzip
 import os
 import re
-import stat
 import zlib
 from dataclasses import dataclass
 
@@ -28,10 +22,9 @@ import numpy as np
 import polars as pl
 
 from keras_nhits.data.columns import id_column
+from keras_nhits.data.paths import find_files
 from keras_nhits.errors import NHITSInputError
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
-CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt")
 # Common spellings of a missing value in CSV files; without them a numeric column holding "NA"
 # would be read as text and refused as non-numeric.
 CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
@@ -151,116 +144,17 @@ def _from_numpy(array):
     return pl.DataFrame(columns)
 
 
-# === Paths ===
+# === Files ===
 
 
 def _open_path(path, id_col=""):
-    if os.path.isdir(path):
-        files = _files_in(path, PARQUET_SUFFIXES) or _files_in(path, CSV_SUFFIXES)
-        if not files:
-            raise NHITSInputError(
-                f"folder {path} contains no .parquet or .csv files; point data at a file, a "
-                "folder of such files or a glob"
-            )
-        return _open_files(files, path, id_col)
-    if os.path.lexists(path):
-        return _open_files([path], path, id_col)
-    if any(ch in path for ch in "*?["):
-        files = _glob(path)
-        if not files:
-            raise NHITSInputError(f"no files match the pattern {path}")
-        return _open_files(files, path, id_col)
-    raise NHITSInputError(f"data path {path} does not exist")
-
-
-def _files_in(folder, suffixes):
-    found = []
-    for root, _, names in os.walk(folder):
-        found += [os.path.join(root, n) for n in names if n.lower().endswith(suffixes)]
-    return sorted(found)
-
-
-def _glob(pattern):
-    """The files matching `pattern`, once each; `**` does not follow links to folders.
-
-    Python's `glob` follows them, so two links back up a tree make `**` endless.
-    """
-    if "**" not in pattern:
-        found = [f for f in glob.glob(pattern) if not os.path.isdir(f)]
-    else:
-        parts = pattern.split(os.sep)
-        fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
-        base = os.sep.join(parts[:fixed]) or (os.sep if pattern.startswith(os.sep) else os.curdir)
-        wanted = parts[fixed:]
-        found = []
-        for root, _, names in os.walk(base):
-            for name in names:
-                path = os.path.join(root, name)
-                if _matches(wanted, os.path.relpath(path, base).split(os.sep)):
-                    found.append(path if parts[:fixed] else os.path.relpath(path))
-    unique = {}
-    for f in sorted(found):
-        unique.setdefault(os.path.realpath(f), f)
-    return sorted(unique.values())
-
-
-def _matches(patterns, names):
-    """Glob matching of path components, `**` standing for any number of folders."""
-    if not patterns:
-        return not names
-    if patterns[0] == "**":
-        return any(_matches(patterns[1:], names[i:]) for i in range(len(names) + 1))
-    return (
-        bool(names)
-        and fnmatch.fnmatchcase(names[0], patterns[0])
-        and _matches(patterns[1:], names[1:])
-    )
-
-
-def _check_regular(path):
-    """Raises unless `path` is a regular file (after links): no FIFO, device, socket or loop."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        if not os.path.exists(path) and os.path.lexists(path):
-            raise NHITSInputError(
-                f"data path {path} is a broken symbolic link or a loop of links ({error.strerror})"
-            ) from None
-        raise NHITSInputError(f"cannot read {path}: {error.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise NHITSInputError(
-            f"data path {path} is not a regular file (a pipe, device or socket); point data at a "
-            "CSV or Parquet file"
-        )
-
-
-def _format_of(path):
-    lower = path.lower()
-    if lower.endswith(PARQUET_SUFFIXES):
-        return "parquet"
-    if lower.endswith(CSV_SUFFIXES):
-        return "csv"
-    suffix = os.path.splitext(lower)[1] or "(none)"
-    raise NHITSInputError(
-        f"unknown format {suffix} of {path}; use .csv, .csv.gz, .tsv or .parquet files"
-    )
-
-
-def _open_files(files, name, id_col=""):
-    for f in files:
-        _check_regular(f)
-    formats = {_format_of(f) for f in files}
-    if len(formats) > 1:
-        raise NHITSInputError(f"{name} mixes CSV and Parquet files; keep one format per dataset")
-    for f in files:
-        if os.path.getsize(f) == 0:
-            raise NHITSInputError(f"file {f} is empty")
-    if formats == {"parquet"}:
-        return Source(_scan_parquet(files, name), name)
+    files, kind = find_files(path)
+    if kind == "parquet":
+        return Source(_scan_parquet(files, path), path)
     frames = [_read_csv(f, id_col) for f in files]
-    with polars_errors(name):
+    with polars_errors(path):
         frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
-    return Source(frame.lazy(), name)
+    return Source(frame.lazy(), path)
 
 
 def _scan_parquet(files, name):
