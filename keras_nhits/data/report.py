@@ -1,4 +1,8 @@
-"""The report of a load: every repair and notice, one line each, for the CLI to print.
+"""The report of a load or a split: every repair and notice, one line each, for the CLI to print.
+
+A report is built with `Report` and handed on as its `lines`, a list of one-line strings: that is
+`SeriesSet.report` and `Splits.report` alike, so `series.report + splits.report` is the whole
+story of a run's data.
 
 Nothing is repaired silently. Per-series events (a series sorted, values filled, gaps kept) are
 tallied while the series are read and summarised as one line per kind of event at the end, so a
@@ -13,10 +17,14 @@ ID_CHARS = 80
 
 def name_examples(counts, limit=EXAMPLES):
     """`{"a": 3, "b": 1}` -> `"a (3), b (1)"`, naming at most `limit` series."""
-    items = list(counts.items())
-    text = ", ".join(f"{_shown(sid)} ({n})" for sid, n in items[:limit])
-    if len(items) > limit:
-        text += f" and {len(items) - limit} more"
+    return name_list([f"{_shown(sid)} ({n})" for sid, n in counts.items()], limit)
+
+
+def name_list(names, limit=EXAMPLES):
+    """`["a", "b", "c"]` -> `"a, b and 1 more"` (`limit=2`): the first names, then a count."""
+    text = ", ".join(names[:limit])
+    if len(names) > limit:
+        text += f" and {len(names) - limit} more"
     return text
 
 

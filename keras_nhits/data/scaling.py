@@ -8,6 +8,7 @@ are kept to invert forecasts and serialise to a JSON-ready dict saved with the r
 import numpy as np
 
 from keras_nhits.config import SERIES_SCALERS
+from keras_nhits.data.report import name_list
 from keras_nhits.errors import NHITSInputError
 
 
@@ -43,7 +44,10 @@ class SeriesScaler:
 
     @classmethod
     def fit(cls, series, train_lengths, method, report=None):
-        """Fits on the first `train_lengths[i]` steps of each series of a `SeriesSet`."""
+        """Fits on the first `train_lengths[i]` steps of each series of a `SeriesSet`.
+
+        `report`, a `data.report.Report` (or None), is told of the series kept at scale 1.
+        """
         n = series.n_series
         shift, scale = np.zeros(n), np.ones(n)
         constant = []
@@ -58,12 +62,9 @@ class SeriesScaler:
                 else:
                     constant.append(series.ids[i])
         if constant and report is not None:
-            shown = ", ".join(constant[:5]) + (
-                f" and {len(constant) - 5} more" if len(constant) > 5 else ""
-            )
-            report.append(
+            report.add(
                 f"series_scaler={method}: {len(constant)} series have constant training values "
-                f"and keep scale 1: {shown}"
+                f"and keep scale 1: {name_list(constant)}"
             )
         return cls(method, shift, scale, series.ids)
 

@@ -29,7 +29,7 @@ class SeriesSet:
         unit: NumPy datetime unit of the ticks (`"us"`, `"ns"`, `"D"` ...), or None when times
             are integer steps (an integer time column, or the row order).
         explicit_ticks: `{series index: int64 ticks}` for the series that are not regular.
-        report: the repairs and notices of the load, one line each.
+        report: the repairs and notices of the load as one-line strings (`Report.lines`).
         columns: `{"time": ..., "id": ..., "targets": [...]}`, the source columns.
     """
 

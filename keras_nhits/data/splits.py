@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from keras_nhits.config import SERIES_SCALERS
-from keras_nhits.data.report import name_examples
+from keras_nhits.data.report import Report, name_examples
 from keras_nhits.data.scaling import SeriesScaler
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.timeindex import time_label
@@ -50,7 +50,8 @@ class Splits:
         input_size, horizon: the window shape.
         scaler: the fitted `SeriesScaler` (method "none" when not scaling).
         skipped: ids of the series too short to train on (no windows in any split).
-        report: one line per notice (skipped series, empty splits, scaling, counts).
+        report: the notices (skipped series, empty splits, scaling, counts) as one-line
+            strings, like `SeriesSet.report` (see `data.report`).
     """
 
     series: SeriesSet
@@ -65,12 +66,25 @@ class Splits:
     report: list
 
 
-def _check_size(name, value):
+def check_split(name, value):
+    """The rule of one split value (`val_split`, `test_split`): a fraction in [0, 1) or a whole
+    count of steps. One implementation for `DataConfig` and `prepare_splits`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise NHITSInputError(f"{name} must be a number; received {value!r}")
     if not value >= 0 or (value >= 1 and float(value) != int(value)):
         raise NHITSInputError(
             f"{name} must be a fraction in [0, 1) or a whole count of steps; received {value}"
+        )
+
+
+def check_splits(val_split, test_split):
+    """Both split values, and that two fractions leave a training part."""
+    check_split("val_split", val_split)
+    check_split("test_split", test_split)
+    if val_split < 1 and test_split < 1 and val_split + test_split >= 1:
+        raise NHITSInputError(
+            f"val_split + test_split must leave data for training; received {val_split} + "
+            f"{test_split}"
         )
 
 
@@ -143,63 +157,17 @@ def prepare_splits(
         >>> len(splits.train), len(splits.val), len(splits.test)
         (56, 6, 16)
     """
-    _check_positive_int("input_size", input_size)
-    _check_positive_int("horizon", horizon)
-    _check_positive_int("stride", stride)
-    _check_size("val_split", val_split)
-    _check_size("test_split", test_split)
-    if val_split < 1 and test_split < 1 and val_split + test_split >= 1:
-        raise NHITSInputError(
-            f"val_split + test_split must leave data for training; received {val_split} + "
-            f"{test_split}"
-        )
-    if series_scaler not in SERIES_SCALERS:
-        raise NHITSInputError(
-            f"series_scaler must be one of {', '.join(SERIES_SCALERS)}; received {series_scaler!r}"
-        )
-    lengths = series_set.lengths
-    sizes = np.array([split_sizes(int(n), val_split, test_split) for n in lengths], np.int64)
-    sizes = sizes.reshape(-1, 3)
-    need = input_size + horizon
-    keep = sizes[:, 0] >= need
-    report = []
-    splits_text = f"val_split={val_split}, test_split={test_split}"
-    if not keep.any():
-        raise NHITSInputError(
-            f"no series is long enough to train on: input_size + horizon = {need} training "
-            f"steps need series of at least "
-            f"{min_length(input_size, horizon, val_split, test_split)} steps with {splits_text}; "
-            f"the longest has {int(lengths.max(initial=0))}; lower input_size or horizon or the "
-            "val/test splits"
-        )
-    skipped = [series_set.ids[i] for i in np.flatnonzero(~keep)]
-    if skipped:
-        short = {series_set.ids[i]: int(lengths[i]) for i in np.flatnonzero(~keep)}
-        report.append(
-            f"skipped {len(skipped)} series too short to train on (a series needs at least "
-            f"{min_length(input_size, horizon, val_split, test_split)} steps for input_size + "
-            f"horizon = {need} training steps with {splits_text}); their lengths: "
-            f"{name_examples(short)}"
-        )
-
+    _check_arguments(input_size, horizon, stride, val_split, test_split, series_scaler)
+    sizes = np.array(
+        [split_sizes(int(n), val_split, test_split) for n in series_set.lengths], np.int64
+    ).reshape(-1, 3)
+    report = Report()
+    keep = _long_enough(series_set, sizes, input_size, horizon, val_split, test_split, report)
     scaler = SeriesScaler.fit(series_set, sizes[:, 0], series_scaler, report=report)
     scaled = scaler.apply(series_set)
     _check_magnitude(series_set, scaled, keep, series_scaler)
-
     starts = _window_starts(series_set, sizes, keep, input_size, horizon, stride)
-    for name, index in zip(("val", "test"), starts[1:]):
-        part = val_split if name == "val" else test_split
-        if part and index.size == 0:
-            report.append(
-                f"the {name} split has no windows: its parts are shorter than horizon={horizon} "
-                f"steps; raise {name}_split or lower horizon"
-            )
-    first = int(np.argmax(keep))
-    report.append(
-        f"windows: {starts[0].size} train / {starts[1].size} val / {starts[2].size} test over "
-        f"{int(keep.sum())} series (series {series_set.ids[first]!r}: "
-        f"{'/'.join(str(int(s)) for s in sizes[first])} train/val/test steps)"
-    )
+    _report_windows(report, series_set, sizes, keep, starts, horizon, (val_split, test_split))
     return Splits(
         series=scaled,
         train=starts[0],
@@ -209,8 +177,61 @@ def prepare_splits(
         input_size=input_size,
         horizon=horizon,
         scaler=scaler,
-        skipped=skipped,
-        report=report,
+        skipped=[series_set.ids[i] for i in np.flatnonzero(~keep)],
+        report=report.lines,
+    )
+
+
+def _check_arguments(input_size, horizon, stride, val_split, test_split, series_scaler):
+    _check_positive_int("input_size", input_size)
+    _check_positive_int("horizon", horizon)
+    _check_positive_int("stride", stride)
+    check_splits(val_split, test_split)
+    if series_scaler not in SERIES_SCALERS:
+        raise NHITSInputError(
+            f"series_scaler must be one of {', '.join(SERIES_SCALERS)}; received {series_scaler!r}"
+        )
+
+
+def _long_enough(series_set, sizes, input_size, horizon, val_split, test_split, report):
+    """Which series have a training part of `input_size + horizon` steps; reports the others
+    and raises, naming the length needed, when none has."""
+    lengths = series_set.lengths
+    need = input_size + horizon
+    keep = sizes[:, 0] >= need
+    splits_text = f"val_split={val_split}, test_split={test_split}"
+    if not keep.any():
+        raise NHITSInputError(
+            f"no series is long enough to train on: input_size + horizon = {need} training "
+            f"steps need series of at least "
+            f"{min_length(input_size, horizon, val_split, test_split)} steps with {splits_text}; "
+            f"the longest has {int(lengths.max(initial=0))}; lower input_size or horizon or the "
+            "val/test splits"
+        )
+    short = {series_set.ids[i]: int(lengths[i]) for i in np.flatnonzero(~keep)}
+    if short:
+        report.add(
+            f"skipped {len(short)} series too short to train on (a series needs at least "
+            f"{min_length(input_size, horizon, val_split, test_split)} steps for input_size + "
+            f"horizon = {need} training steps with {splits_text}); their lengths: "
+            f"{name_examples(short)}"
+        )
+    return keep
+
+
+def _report_windows(report, series_set, sizes, keep, starts, horizon, parts):
+    """One line per empty val/test split that was asked for, then the window counts."""
+    for name, index, part in zip(("val", "test"), starts[1:], parts):
+        if part and index.size == 0:
+            report.add(
+                f"the {name} split has no windows: its parts are shorter than horizon={horizon} "
+                f"steps; raise {name}_split or lower horizon"
+            )
+    first = int(np.argmax(keep))
+    report.add(
+        f"windows: {starts[0].size} train / {starts[1].size} val / {starts[2].size} test over "
+        f"{int(keep.sum())} series (series {series_set.ids[first]!r}: "
+        f"{'/'.join(str(int(s)) for s in sizes[first])} train/val/test steps)"
     )
 
 
