@@ -56,6 +56,26 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
     if ticks is None:
         ticks = np.arange(n, dtype=np.int64)
     _check_integer_range(series_id, ticks, unit)
+    ticks, y = _in_time_order(series_id, ticks, y, unit, report)
+    n_bad, n_inf = _check_values(series_id, ticks, y, unit, fill)
+    step = infer_step(ticks, unit)
+    if freq is not None:
+        step = _given_step(series_id, ticks, unit, step, freq)
+    regular = step.regular
+    if not regular:
+        ticks, y, regular = _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report)
+    if n_bad or len(y) > n:
+        y = _filled(series_id, y, fill, report, n_bad, n_inf)
+    return CleanSeries(
+        values=y.astype(np.float32),
+        start=int(ticks[0]),
+        freq=step.freq,
+        ticks=None if regular else ticks,
+    )
+
+
+def _in_time_order(series_id, ticks, y, unit, report):
+    """(ticks, y) sorted by time (tallied); raises at the first duplicate timestamp."""
     diffs = np.diff(ticks)
     out_of_order = int(np.count_nonzero(diffs < 0))
     if out_of_order:
@@ -70,7 +90,12 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
             f" ({duplicates.size} repeated timestamps in all); keep one row per time (aggregate or"
             " drop the others)"
         )
+    return ticks, y
 
+
+def _check_values(series_id, ticks, y, unit, fill):
+    """(missing or non-finite values, of which inf); raises on one when `fill="error"` and on
+    a value beyond float32."""
     bad = ~np.isfinite(y)
     n_bad = int(np.count_nonzero(bad))
     n_inf = int(np.count_nonzero(np.isinf(y))) if n_bad else 0
@@ -89,33 +114,24 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
             f"{y[k]:.3g} at {time_label(ticks[k], unit)}; rescale the target column (e.g. "
             "divide it by 1e6)"
         )
+    return n_bad, n_inf
 
-    step = infer_step(ticks, unit)
-    if freq is not None:
-        step = _given_step(series_id, ticks, unit, step, freq)
-    regular = step.regular
-    if not regular:
-        ticks, y, regular = _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report)
 
-    inserted = len(y) - n
-    if n_bad or inserted:
-        # Inserted steps (gaps=fill) are interpolated when missing values are otherwise errors.
-        mode = "interpolate" if fill == "error" else fill
-        y, leading = fill_missing(np.where(np.isfinite(y), y, np.nan), mode)
-        report.tally("filled", series_id, n_bad)
-        report.tally("inf", series_id, n_inf)
-        report.tally("leading", series_id, leading)
-        if np.isnan(y).any():
-            raise NHITSInputError(
-                f"series {series_id!r} has no valid target value to fill from; drop the series "
-                "or fix its values"
-            )
-    return CleanSeries(
-        values=y.astype(np.float32),
-        start=int(ticks[0]),
-        freq=step.freq,
-        ticks=None if regular else ticks,
-    )
+def _filled(series_id, y, fill, report, n_bad, n_inf):
+    """`y` with its `n_bad` missing or non-finite values (`n_inf` of them inf) and the steps
+    inserted by gaps=fill filled by `fill`, and tallied; inserted steps are interpolated when
+    missing values are otherwise errors."""
+    mode = "interpolate" if fill == "error" else fill
+    y, leading = fill_missing(np.where(np.isfinite(y), y, np.nan), mode)
+    report.tally("filled", series_id, n_bad)
+    report.tally("inf", series_id, n_inf)
+    report.tally("leading", series_id, leading)
+    if np.isnan(y).any():
+        raise NHITSInputError(
+            f"series {series_id!r} has no valid target value to fill from; drop the series "
+            "or fix its values"
+        )
+    return y
 
 
 def _check_integer_range(series_id, ticks, unit):

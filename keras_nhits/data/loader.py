@@ -113,6 +113,19 @@ def load_series(
         raise NHITSInputError(f"gaps must be one of {', '.join(GAP_MODES)}; received {gaps!r}")
     spec = parse_spec(freq) if str(freq).strip() else None
     src = open_source(source, id_col=id_col)
+    schema, n_rows, cols = _inspect(src, target=target, time_col=time_col, id_col=id_col)
+    time_expr, unit = (None, None)
+    if cols.time is not None:
+        time_expr, unit = time_expression(cols.time, schema[cols.time])
+    options = (cols, time_expr, unit, schema, fill, gaps, src.name, spec)
+    with polars_errors(src.name):
+        reader = _read(src.frame, n_rows, options, max(int(chunk_rows), 1))
+    return reader.finish()
+
+
+def _inspect(src, *, target, time_col, id_col):
+    """(schema, row count, resolved `Columns`) of a source, refusing one with no rows or an
+    empty target, time or id column."""
     with polars_errors(src.name):
         schema = src.frame.collect_schema()
         n_rows = src.frame.select(pl.len()).collect().item()
@@ -128,24 +141,27 @@ def load_series(
             first_text=lambda column: _first_text(src.frame, column),
         )
         _check_not_empty(src.frame, cols, n_rows, src.name)
-    time_expr, unit = (None, None)
-    if cols.time is not None:
-        time_expr, unit = time_expression(cols.time, schema[cols.time])
-    reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name, spec)
-    with polars_errors(src.name):
-        if not cols.long:
-            reader.read_wide(src.frame, n_rows)
-        else:
-            try:
-                reader.read_long(src.frame, n_rows, max(int(chunk_rows), 1))
-            except _Interleaved:
-                reader = _Reader(cols, time_expr, unit, schema, fill, gaps, src.name, spec)
-                reader.report.add(
-                    f"rows of different series were interleaved; regrouped them by {cols.id!r} "
-                    "(series keep the order of their first row)"
-                )
-                reader.read_long(_regrouped(src.frame, cols.id), n_rows, n_rows)
-    return reader.finish()
+    return schema, n_rows, cols
+
+
+def _read(frame, n_rows, options, chunk_rows):
+    """A `_Reader` that has read every series of `frame`; interleaved long rows are regrouped
+    (and reported) and read again."""
+    reader = _Reader(*options)
+    cols = reader.cols
+    if not cols.long:
+        reader.read_wide(frame, n_rows)
+        return reader
+    try:
+        reader.read_long(frame, n_rows, chunk_rows)
+    except _Interleaved:
+        reader = _Reader(*options)
+        reader.report.add(
+            f"rows of different series were interleaved; regrouped them by {cols.id!r} "
+            "(series keep the order of their first row)"
+        )
+        reader.read_long(_regrouped(frame, cols.id), n_rows, n_rows)
+    return reader
 
 
 def _first_text(frame, column):

@@ -64,36 +64,15 @@ def make_dataset(
     """
     values = series.values if isinstance(series, SeriesSet) else np.asarray(series, np.float32)
     starts = np.asarray(starts)
-    for name, value, low in (
-        ("input_size", input_size, 1),
-        ("horizon", horizon, 1),
-        ("batch_size", batch_size, 1),
-        ("windows_per_epoch", windows_per_epoch, 0),
-        ("seed", seed, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise NHITSInputError(f"{name} must be an integer >= {low}; received {value!r}")
-    if starts.ndim != 1 or starts.size == 0:
-        raise NHITSInputError(
-            "there are no windows to make a dataset from; check the split report (series too "
-            "short for input_size + horizon?)"
-        )
-    if not np.issubdtype(starts.dtype, np.integer):
-        raise NHITSInputError(f"window starts must be integers; received {starts.dtype}")
-    span = input_size + horizon
-    if starts.min() < 0 or starts.max() + span > len(values):
-        raise NHITSInputError(
-            f"window starts run past the data for input_size={input_size}, horizon={horizon}; "
-            "were they computed for another window shape?"
-        )
-
+    _check_arguments(input_size, horizon, batch_size, windows_per_epoch, seed)
+    _check_starts(starts, len(values), input_size, horizon)
     n = starts.size
     per_epoch = windows_per_epoch or n
     n_batches = math.ceil(per_epoch / batch_size)
     index_dtype = tf.int32 if starts.dtype == np.int32 else tf.int64
     values_t = _values_tensor(series, values)
     starts_t = tf.constant(starts, dtype=index_dtype)
-    window = tf.range(span, dtype=index_dtype)
+    window = tf.range(input_size + horizon, dtype=index_dtype)
 
     def cut(batch_starts):
         # [B] -> [B, input_size + horizon] in one gather, then split into inputs and targets.
@@ -107,6 +86,34 @@ def make_dataset(
     batches = batches.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _check_arguments(input_size, horizon, batch_size, windows_per_epoch, seed):
+    for name, value, low in (
+        ("input_size", input_size, 1),
+        ("horizon", horizon, 1),
+        ("batch_size", batch_size, 1),
+        ("windows_per_epoch", windows_per_epoch, 0),
+        ("seed", seed, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise NHITSInputError(f"{name} must be an integer >= {low}; received {value!r}")
+
+
+def _check_starts(starts, n_values, input_size, horizon):
+    """Refuses starts that are no 1-D integer array of windows inside the `n_values` values."""
+    if starts.ndim != 1 or starts.size == 0:
+        raise NHITSInputError(
+            "there are no windows to make a dataset from; check the split report (series too "
+            "short for input_size + horizon?)"
+        )
+    if not np.issubdtype(starts.dtype, np.integer):
+        raise NHITSInputError(f"window starts must be integers; received {starts.dtype}")
+    if starts.min() < 0 or starts.max() + input_size + horizon > n_values:
+        raise NHITSInputError(
+            f"window starts run past the data for input_size={input_size}, horizon={horizon}; "
+            "were they computed for another window shape?"
+        )
 
 
 def _values_tensor(series, values):
