@@ -258,3 +258,38 @@ def _callback_state(callback):
                     value = None
             state[name] = value
     return state
+
+
+def run_callbacks(cfg, monitor, checkpoints, log=print):
+    """The callbacks of a training run of config `cfg`, watching `monitor`.
+
+    Returns `(callbacks, recorder, backup)`: the list `model.fit` takes, its `EpochRecorder`
+    and its `ResumableBackup` (which knows the epoch a resumed run continued from).
+    """
+    from keras_nhits.training.optimization import step_decay
+
+    recorder = EpochRecorder()
+    callbacks = [recorder, keras.callbacks.TerminateOnNaN()]
+    early_stopping = reduce_lr = None
+    if cfg.patience:
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=cfg.patience, restore_best_weights=True
+        )
+        callbacks.append(early_stopping)
+    if cfg.lr_decays:
+        # First, so that the recorder's epoch-begin rate is the scheduled one.
+        callbacks.insert(0, keras.callbacks.LearningRateScheduler(step_decay(cfg)))
+    elif cfg.lr_patience:
+        reduce_lr = keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=1e-7
+        )
+        callbacks.append(reduce_lr)
+    best = AtomicModelCheckpoint(checkpoints, monitor)
+    callbacks.append(best)
+    if cfg.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=cfg.tensorboard))
+    if cfg.quiet:
+        callbacks.append(EpochLine(recorder, cfg.epochs, write=log))
+    backup = ResumableBackup(checkpoints, recorder, early_stopping, reduce_lr, best)
+    callbacks.append(backup)  # last: restores the others' state after they reset it
+    return callbacks, recorder, backup

@@ -17,17 +17,15 @@ Nothing of the user's is deleted or replaced: `--output` and the checkpoint fold
 empty or marked as ours (kinds `run` and `checkpoints`), may not hold the data or config file
 being read, and `--overwrite` removes only the names a run writes. Every such check, and every
 check that what will be replaced can be (a folder where a file goes, a read-only folder), runs
-before the first byte is written.
+before the first byte is written (`run_folder.py`).
 """
 
 import contextlib
 import dataclasses
-import math
 import os
 import time
 
 import keras
-import numpy as np
 
 from keras_nhits.config import NHITSTrainingConfig
 from keras_nhits.data import load_series, make_dataset, prepare_splits
@@ -35,34 +33,40 @@ from keras_nhits.errors import NHITSInputError
 from keras_nhits.models.nhits import NHITS
 from keras_nhits.sample_data import SAMPLE_PATH
 from keras_nhits.saving.atomic import atomic_output, remove_leftovers, write_json_atomic
-from keras_nhits.saving.ownership import (
-    CHECKPOINT_FILES,
-    check_output_folder,
-    refuse_overlap,
-    summarise,
-    write_marker,
-)
-from keras_nhits.saving.run_lock import RunLock, refuse_if_in_use
+from keras_nhits.saving.ownership import check_output_folder, write_marker
+from keras_nhits.saving.run_lock import RunLock
 from keras_nhits.saving.safetensors import load_model as load_safetensors_model
 from keras_nhits.saving.safetensors import read_config, save_model
-from keras_nhits.training.callbacks import (
-    BEST_WEIGHTS,
-    AtomicModelCheckpoint,
-    EpochLine,
-    EpochRecorder,
-    ResumableBackup,
-)
+from keras_nhits.training.callbacks import BEST_WEIGHTS, run_callbacks
 from keras_nhits.training.devices import configure_devices
 from keras_nhits.training.evaluation import evaluate_per_series, evaluate_split
-from keras_nhits.training.metrics import naive_forecast, season_length_for
+from keras_nhits.training.forecast_panels import panel_arguments, plotted_series
+from keras_nhits.training.metrics import season_length_for
+from keras_nhits.training.optimization import (
+    jit_compile_setting,
+    make_loss,
+    make_optimizer,
+    step_decay,
+)
 from keras_nhits.training.plotting import MAX_PANELS, plot_forecasts
+from keras_nhits.training.run_folder import (
+    METRICS_FILE,
+    PLOT_FILE,
+    RUN_CONFIG_FILE,
+    SAVED_MODEL_DIR,
+    check_export_backend,
+    check_folders,
+    check_tensorboard,
+    clear_checkpoints,
+    paths_read,
+    read_json,
+)
+from keras_nhits.training.summary import best_epoch, finite, summary_line
 
-METRICS_FILE = "metrics.json"
-SAVED_MODEL_DIR = "saved_model"  # OUTPUT/saved_model, written by --export
-RUN_CONFIG_FILE = "run_config.json"
-PLOT_FILE = "forecast.png"
-# What a run writes in --output (checkpoints/ and saved_model/ aside): replaced in place.
-RUN_FILES = ("model.keras", "model.safetensors", "config.json", METRICS_FILE, PLOT_FILE)
+# Imported from here by tests/reliability/test_run_folders.py (the summary line) and by
+# earlier code (the lr_decays schedule); their homes are summary.py and optimization.py.
+_summary = summary_line
+__all__ = ["NHITSTrainer", "NHITSTrainingError", "TrainingResult", "step_decay"]
 
 
 class NHITSTrainingError(RuntimeError):
@@ -117,14 +121,14 @@ class NHITSTrainer:
         """
         cfg = self.config
         source = data if data is not None else (cfg.data or str(SAMPLE_PATH))
-        self._check_tensorboard()
-        _check_export_backend(cfg.export)
+        check_tensorboard(cfg.tensorboard)
+        check_export_backend(cfg.export)
         raw, splits = self._load(source)
-        self._plotted = self._plotted_series(raw, splits)
+        self._plotted = plotted_series(raw, splits, cfg.plot_series)
         output = os.path.abspath(cfg.output)
         checkpoints = os.path.abspath(cfg.checkpoint_dir or os.path.join(output, "checkpoints"))
-        reads = _paths_read(source, cfg.config)
-        self._check_folders(output, checkpoints, reads)
+        reads = paths_read(source, cfg.config)
+        check_folders(cfg, output, checkpoints, reads)
         device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
         for line in raw.report + splits.report + notes:
             self.log(line)
@@ -133,10 +137,10 @@ class NHITSTrainer:
             scope = keras.device(device) if device else contextlib.nullcontext()
             with RunLock(output), scope:
                 # Checked again under each lock: another run may have written in the meantime.
-                self._check_folders(output, checkpoints, reads, locked=True)
+                check_folders(cfg, output, checkpoints, reads, locked=True)
                 write_marker(output, "run")
                 with RunLock(checkpoints, "--checkpoint-dir"):
-                    self._check_folders(output, checkpoints, reads, locked=True)
+                    check_folders(cfg, output, checkpoints, reads, locked=True)
                     remove_leftovers(output)
                     return self._train(source, raw, splits, output, checkpoints)
         finally:
@@ -169,177 +173,19 @@ class NHITSTrainer:
             )
         return raw, splits
 
-    def _check_tensorboard(self):
-        """`--tensorboard`: a folder (new or not) and the `tensorboard` package, both up front:
-        Keras' callback fails only once training has begun, leaving a partial events file."""
-        path = self.config.tensorboard
-        if not path:
-            return
-        if os.path.lexists(path) and not os.path.isdir(path):
-            raise NHITSInputError(
-                f"--tensorboard {path} cannot be used: it is a file, not a folder; choose a "
-                "folder for the TensorBoard logs"
-            )
-        try:
-            import tensorboard  # noqa: F401
-        except ImportError:
-            raise NHITSInputError(
-                "--tensorboard needs the tensorboard package, which is not installed: "
-                "pip install 'keras-nhits[tensorboard]'"
-            ) from None
-
-    def _plotted_series(self, raw, splits):
-        """The series drawn in forecast.png: `plot_series` (ids, checked) or every series with
-        a test window, at most `MAX_PANELS`."""
-        from keras_nhits.data import window_series
-
-        tested = [int(i) for i in np.unique(window_series(raw, splits.test))]
-        wanted = [s.strip() for s in self.config.plot_series.split(",") if s.strip()]
-        if not wanted:
-            return tested
-        unknown = [s for s in wanted if s not in raw.ids]
-        if unknown:
-            raise NHITSInputError(
-                f"--plot-series: no series {summarise(unknown)} in the data; its series are "
-                f"{summarise(raw.ids)}"
-            )
-        picks = list(dict.fromkeys(raw.ids.index(s) for s in wanted))
-        untested = [raw.ids[i] for i in picks if i not in tested]
-        if untested:
-            raise NHITSInputError(
-                f"--plot-series: series {summarise(untested)} has no test window (too short "
-                "for input_size + horizon in its test part); choose other series"
-            )
-        return picks
-
-    def _check_folders(self, output, checkpoints, reads, locked=False):
-        """Refuses a folder that is not ours to write, one that holds what the run reads, a
-        finished or unfinished run unless told to, and a folder another run holds (`locked`:
-        this process holds the locks already)."""
-        cfg = self.config
-        real_out, real_ckpt = os.path.realpath(output), os.path.realpath(checkpoints)
-        if real_out == real_ckpt:
-            raise NHITSInputError(
-                f"--checkpoint-dir {checkpoints} is the --output folder itself; nothing was "
-                "changed: give the checkpoints a folder of their own (default OUTPUT/checkpoints)"
-            )
-        if real_out.startswith(real_ckpt.rstrip(os.sep) + os.sep):
-            raise NHITSInputError(
-                f"--output {output} is inside --checkpoint-dir {checkpoints}; nothing was "
-                "changed: choose a --checkpoint-dir that does not hold --output (default "
-                "OUTPUT/checkpoints)"
-            )
-        for path, flag, kind in (
-            (output, "--output", "run"),
-            (checkpoints, "--checkpoint-dir", "checkpoints"),
-        ):
-            refuse_overlap(path, reads, flag)
-            check_output_folder(path, kind, flag)
-        if cfg.export:
-            # Checked now, not after training: export replaces only a SavedModel it wrote.
-            check_output_folder(os.path.join(output, SAVED_MODEL_DIR), "saved_model", "--export")
-        if not locked:
-            # Before saying what the other run's files look like.
-            refuse_if_in_use(output)
-            refuse_if_in_use(checkpoints, "--checkpoint-dir")
-        _check_replaceable(output, RUN_FILES, "--output")
-        clearing = cfg.overwrite and not cfg.resume
-        ours = _checkpoint_files(checkpoints)
-        _check_replaceable(checkpoints, ours if clearing else (), "--checkpoint-dir")
-        if clearing:
-            return  # our files there are removed; a damaged state.json need not be read
-        state = ResumableBackup.read_state(checkpoints)
-        finished = os.path.exists(os.path.join(output, METRICS_FILE))
-        if cfg.resume:
-            if state is not None:
-                saved = _read_json(os.path.join(checkpoints, RUN_CONFIG_FILE))
-                _check_same_model(saved, cfg, checkpoints)
-            return
-        if finished and not cfg.overwrite:
-            raise NHITSInputError(
-                f"{output} already holds a finished run; choose another --output or pass "
-                "--overwrite"
-            )
-        if state is not None and not cfg.overwrite:
-            raise NHITSInputError(
-                f"{checkpoints} holds a run stopped after epoch {state['epoch']}; pass --resume "
-                "to continue it or --overwrite to start over"
-            )
-
     def _train(self, source, raw, splits, output, checkpoints):
-        cfg = self.config
-        if cfg.overwrite and not cfg.resume:
-            _clear_checkpoints(checkpoints)
-        os.makedirs(checkpoints, exist_ok=True)
-        write_marker(checkpoints, "checkpoints")
-        write_json_atomic(os.path.join(checkpoints, RUN_CONFIG_FILE), cfg.to_dict())
-
-        keras.utils.set_random_seed(cfg.seed)
-        model = NHITS(**cfg.model.model_kwargs())
-        model.build((None, cfg.input_size))
-        model.compile(
-            optimizer=make_optimizer(cfg),
-            loss=make_loss(cfg.loss),
-            jit_compile=jit_compile_setting(cfg.jit_compile),
-        )
-
-        has_val = len(splits.val) > 0
-        monitor = "val_loss" if has_val else "loss"
-        train_data = make_dataset(
-            splits.series,
-            splits.train,
-            input_size=cfg.input_size,
-            horizon=cfg.horizon,
-            batch_size=cfg.batch_size,
-            shuffle=True,
-            seed=cfg.seed,
-            windows_per_epoch=cfg.windows_per_epoch,
-        )
-        val_data = None
-        if has_val:
-            val_data = make_dataset(
-                splits.series,
-                splits.val,
-                input_size=cfg.input_size,
-                horizon=cfg.horizon,
-                batch_size=max(cfg.batch_size, 1024),
-            )
-        callbacks, recorder, backup = self._callbacks(monitor, checkpoints)
-        started = time.perf_counter()
-        model.fit(
-            train_data,
-            validation_data=val_data,
-            epochs=cfg.epochs,
-            callbacks=callbacks,
-            verbose=0 if cfg.quiet else "auto",
-            shuffle=False,  # the pipeline shuffles its window index itself
-        )
-        train_seconds = time.perf_counter() - started
-        if recorder.diverged:
-            bad = next(r["epoch"] for r in recorder.records if not _finite(r.get("loss")))
-            raise NHITSTrainingError(
-                f"training diverged: the loss became NaN in epoch {bad}; the last good "
-                f"checkpoint is kept in {checkpoints}; lower --lr or set --clipnorm"
-            )
-        best_path = os.path.join(checkpoints, BEST_WEIGHTS)
-        if os.path.exists(best_path):
-            model.load_weights(best_path)
-
-        season = cfg.season_length or season_length_for(raw.freqs[0] if raw.freqs else None)
-        test, baselines, (inputs, actual, forecasts) = evaluate_split(
-            model, splits, raw, splits.test, season
-        )
-        per_series, baselines_per_series = evaluate_per_series(
-            splits, raw, splits.test, (inputs, actual, forecasts), season
-        )
+        """Builds the model (restored from `checkpoints` with --resume, by `ResumableBackup`),
+        fits it, evaluates it on the test windows and writes the run folder."""
+        self._prepare_checkpoints(checkpoints)
+        model = self._compiled_model()
+        monitor = "val_loss" if len(splits.val) > 0 else "loss"
+        recorder, backup, train_seconds = self._fit(model, splits, monitor, checkpoints)
+        scores, season, windows = self._evaluate(model, raw, splits)
         metrics = {
-            "test": test,
-            "baselines": baselines,
-            "test_per_series": per_series,
-            "baselines_per_series": baselines_per_series,
+            **scores,
             "history": recorder.records,
             "epochs_completed": recorder.records[-1]["epoch"] if recorder.records else 0,
-            "best_epoch": _best_epoch(recorder.records, monitor),
+            "best_epoch": best_epoch(recorder.records, monitor),
             "train_seconds": round(train_seconds, 3),
             "resumed_from_epoch": backup.restored_epoch,
             "windows": {
@@ -353,37 +199,106 @@ class NHITSTrainer:
             "dtype_policy": keras.config.dtype_policy().name,
         }
         self.model, self.metrics = model, metrics
-        self._write_outputs(output, source, raw, splits, inputs, actual, forecasts)
-        self.log(_summary(metrics))
+        self._write_outputs(output, source, raw, splits, *windows)
+        self.log(summary_line(metrics))
         return TrainingResult(model, metrics, output)
 
-    def _callbacks(self, monitor, checkpoints):
+    def _prepare_checkpoints(self, checkpoints):
+        """The checkpoint folder, cleared with --overwrite, marked as ours and holding the
+        resolved config that --resume compares against."""
         cfg = self.config
-        recorder = EpochRecorder()
-        callbacks = [recorder, keras.callbacks.TerminateOnNaN()]
-        early_stopping = reduce_lr = None
-        if cfg.patience:
-            early_stopping = keras.callbacks.EarlyStopping(
-                monitor=monitor, patience=cfg.patience, restore_best_weights=True
+        if cfg.overwrite and not cfg.resume:
+            clear_checkpoints(checkpoints)
+        os.makedirs(checkpoints, exist_ok=True)
+        write_marker(checkpoints, "checkpoints")
+        write_json_atomic(os.path.join(checkpoints, RUN_CONFIG_FILE), cfg.to_dict())
+
+    def _compiled_model(self):
+        """A new, seeded N-HiTS of the config's arguments, built and compiled."""
+        cfg = self.config
+        keras.utils.set_random_seed(cfg.seed)
+        model = NHITS(**cfg.model.model_kwargs())
+        model.build((None, cfg.input_size))
+        model.compile(
+            optimizer=make_optimizer(cfg),
+            loss=make_loss(cfg.loss),
+            jit_compile=jit_compile_setting(cfg.jit_compile),
+        )
+        return model
+
+    def _datasets(self, splits):
+        """The shuffled training pipeline and the validation one (None without val windows)."""
+        cfg = self.config
+        train_data = make_dataset(
+            splits.series,
+            splits.train,
+            input_size=cfg.input_size,
+            horizon=cfg.horizon,
+            batch_size=cfg.batch_size,
+            shuffle=True,
+            seed=cfg.seed,
+            windows_per_epoch=cfg.windows_per_epoch,
+        )
+        if len(splits.val) == 0:
+            return train_data, None
+        val_data = make_dataset(
+            splits.series,
+            splits.val,
+            input_size=cfg.input_size,
+            horizon=cfg.horizon,
+            batch_size=max(cfg.batch_size, 1024),
+        )
+        return train_data, val_data
+
+    def _fit(self, model, splits, monitor, checkpoints):
+        """Runs `model.fit` with the run's callbacks and leaves the model at its best weights.
+
+        Returns the epoch recorder, the backup callback and the seconds training took; raises
+        `NHITSTrainingError` when the loss became NaN.
+        """
+        cfg = self.config
+        train_data, val_data = self._datasets(splits)
+        callbacks, recorder, backup = run_callbacks(cfg, monitor, checkpoints, self.log)
+        started = time.perf_counter()
+        model.fit(
+            train_data,
+            validation_data=val_data,
+            epochs=cfg.epochs,
+            callbacks=callbacks,
+            verbose=0 if cfg.quiet else "auto",
+            shuffle=False,  # the pipeline shuffles its window index itself
+        )
+        train_seconds = time.perf_counter() - started
+        if recorder.diverged:
+            bad = next(r["epoch"] for r in recorder.records if not finite(r.get("loss")))
+            raise NHITSTrainingError(
+                f"training diverged: the loss became NaN in epoch {bad}; the last good "
+                f"checkpoint is kept in {checkpoints}; lower --lr or set --clipnorm"
             )
-            callbacks.append(early_stopping)
-        if cfg.lr_decays:
-            # First, so that the recorder's epoch-begin rate is the scheduled one.
-            callbacks.insert(0, keras.callbacks.LearningRateScheduler(step_decay(cfg)))
-        elif cfg.lr_patience:
-            reduce_lr = keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=1e-7
-            )
-            callbacks.append(reduce_lr)
-        best = AtomicModelCheckpoint(checkpoints, monitor)
-        callbacks.append(best)
-        if cfg.tensorboard:
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=cfg.tensorboard))
-        if cfg.quiet:
-            callbacks.append(EpochLine(recorder, cfg.epochs, write=self.log))
-        backup = ResumableBackup(checkpoints, recorder, early_stopping, reduce_lr, best)
-        callbacks.append(backup)  # last: restores the others' state after they reset it
-        return callbacks, recorder, backup
+        best_path = os.path.join(checkpoints, BEST_WEIGHTS)
+        if os.path.exists(best_path):
+            model.load_weights(best_path)
+        return recorder, backup, train_seconds
+
+    def _evaluate(self, model, raw, splits):
+        """The test metrics, pooled and per series, beside the baselines'.
+
+        Returns those scores, the season length used and the test windows `(inputs, actual,
+        forecasts)` they were computed on.
+        """
+        cfg = self.config
+        season = cfg.season_length or season_length_for(raw.freqs[0] if raw.freqs else None)
+        test, baselines, windows = evaluate_split(model, splits, raw, splits.test, season)
+        per_series, baselines_per_series = evaluate_per_series(
+            splits, raw, splits.test, windows, season
+        )
+        scores = {
+            "test": test,
+            "baselines": baselines,
+            "test_per_series": per_series,
+            "baselines_per_series": baselines_per_series,
+        }
+        return scores, season, windows
 
     def _write_outputs(self, output, source, raw, splits, inputs, actual, forecasts):
         cfg = self.config
@@ -407,22 +322,8 @@ class NHITSTrainer:
         path = os.path.join(output, PLOT_FILE)
         chosen = self._plotted
         shown = chosen[:MAX_PANELS]
-        picks = _last_window_of(raw, splits.test, shown)
-        times = [_window_times(raw, splits, splits.test[p]) for p in picks]
-        targets = raw.columns.get("targets") or []
-        drawn = plot_forecasts(
-            path,
-            inputs[picks],
-            actual[picks],
-            forecasts[picks],
-            titles=[raw.ids[i] for i in shown],
-            max_panels=len(shown),
-            times=np.stack(times) if times else None,
-            baseline=naive_forecast(inputs[picks], splits.horizon),
-            # Long format: one target column for every series; wide: each series is a column.
-            ylabel=targets[0] if len(targets) == 1 else [raw.ids[i] for i in shown],
-        )
-        if not drawn:
+        windows, options = panel_arguments(raw, splits, shown, inputs, actual, forecasts)
+        if not plot_forecasts(path, *windows, **options):
             if os.path.isfile(path):
                 os.remove(path)  # a previous run's picture (the folder is ours)
             self.log(f"{PLOT_FILE} skipped: install matplotlib (pip install keras-nhits[plot])")
@@ -471,222 +372,5 @@ class NHITSTrainer:
         trainer = cls(config, log=log)
         trainer.model = load_safetensors_model(folder)
         metrics_path = os.path.join(folder, METRICS_FILE)
-        trainer.metrics = _read_json(metrics_path) if os.path.exists(metrics_path) else None
+        trainer.metrics = read_json(metrics_path) if os.path.exists(metrics_path) else None
         return trainer
-
-
-# === Config ===
-
-
-def jit_compile_setting(mode):
-    """`model.compile(jit_compile=...)` for the `jit_compile` option `auto`, `on` or `off`.
-
-    `auto` compiles with XLA on TensorFlow, also on a CPU, where Keras' own "auto" leaves it
-    off: XLA trains the default model 15-25 % faster there (docs/model.md). JAX always compiles;
-    PyTorch stays eager (`torch.compile` took 65 s for 3 % more).
-    """
-    if mode == "on":
-        return True
-    if mode == "off":
-        return False
-    return True if keras.backend.backend() == "tensorflow" else "auto"
-
-
-def make_optimizer(cfg):
-    """The optimizer named by `cfg.optimizer`, with its learning rate, decay and clipping."""
-    kwargs = {"learning_rate": cfg.lr}
-    if cfg.clipnorm:
-        kwargs["clipnorm"] = cfg.clipnorm
-    if cfg.weight_decay:
-        kwargs["weight_decay"] = cfg.weight_decay
-    if cfg.optimizer == "adam":
-        return keras.optimizers.Adam(**kwargs)
-    if cfg.optimizer == "adamw":
-        kwargs.setdefault("weight_decay", 0.004)  # Keras' default; AdamW without decay is Adam
-        return keras.optimizers.AdamW(**kwargs)
-    if cfg.optimizer == "sgd":
-        return keras.optimizers.SGD(momentum=0.9, **kwargs)
-    return keras.optimizers.RMSprop(**kwargs)
-
-
-def step_decay(cfg):
-    """The epoch -> rate schedule of `lr_decays`: `lr * lr_factor ** (epoch // every)`.
-
-    `every = epochs // lr_decays` (at least 1), as neuralforecast's `num_lr_decays` spaces its
-    cuts over `max_steps`; a function of the epoch alone, so a resumed run gets the same rate.
-    """
-    every = max(1, cfg.epochs // cfg.lr_decays)
-
-    def schedule(epoch, lr=None):
-        return float(cfg.lr * cfg.lr_factor ** (epoch // every))
-
-    return schedule
-
-
-def make_loss(name):
-    """The Keras loss for `mae`, `mse` or `huber`."""
-    return {
-        "mae": keras.losses.MeanAbsoluteError(),
-        "mse": keras.losses.MeanSquaredError(),
-        "huber": keras.losses.Huber(),
-    }[name]
-
-
-def _check_export_backend(export):
-    """`--export` on a backend that cannot write a SavedModel fails before training, not after."""
-    from keras_nhits.saving.saved_model import EXPORT_BACKENDS
-
-    backend = keras.backend.backend()
-    if export and backend not in EXPORT_BACKENDS:
-        raise NHITSInputError(
-            f"--export needs the TensorFlow or JAX backend, not {backend}; train without "
-            "--export, then run KERAS_BACKEND=tensorflow python -m keras_nhits.export --model "
-            "OUTPUT --output OUTPUT/saved_model (run folders load on every backend)"
-        )
-
-
-def _paths_read(source, config_file):
-    """The files a run reads (the data, a glob's matches, the config file), for overlap checks."""
-    import glob
-
-    paths = []
-    if isinstance(source, (str, os.PathLike)):
-        source = os.fspath(source)
-        paths += glob.glob(source) if any(c in source for c in "*?[") else [source]
-    if config_file:
-        paths.append(config_file)
-    return paths
-
-
-def _checkpoint_files(folder):
-    """The names a run writes that are in `folder` now (what --overwrite removes)."""
-    try:
-        return sorted(n for n in os.listdir(folder) if CHECKPOINT_FILES.match(n))
-    except OSError:
-        return []
-
-
-def _check_replaceable(folder, names, flag):
-    """Refuses, before anything is written, a folder the run could not write or clean: a
-    read-only one (or read-only parent of a new one), or one of `names` that is a folder."""
-    existing = folder
-    while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
-        existing = os.path.dirname(existing)
-    if not os.access(existing, os.W_OK | os.X_OK):
-        where = "it is" if existing == folder else f"{existing} is"
-        raise NHITSInputError(
-            f"{flag} {folder} cannot be written: {where} read-only; nothing was changed: "
-            f"choose another {flag}"
-        )
-    for name in names:
-        path = os.path.join(folder, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            raise NHITSInputError(
-                f"{flag} {folder} holds a folder named {name} where a run writes a file; "
-                f"nothing was changed: move it away or choose another {flag}"
-            )
-
-
-def _clear_checkpoints(folder):
-    """--overwrite: removes the files a run wrote in `folder` and nothing else of it."""
-    remove_leftovers(folder)
-    for name in _checkpoint_files(folder):
-        try:
-            os.remove(os.path.join(folder, name))
-        except FileNotFoundError:
-            continue  # gone already: nothing to remove
-        except OSError as error:
-            raise NHITSInputError(
-                f"--checkpoint-dir {folder}: {name} cannot be removed ({error.strerror}); "
-                "remove it yourself or choose another --checkpoint-dir"
-            ) from None
-
-
-def _check_same_model(saved, cfg, checkpoints):
-    current = cfg.to_dict()
-    fields = [f.name for f in dataclasses.fields(type(cfg.model))] + [
-        "target",
-        "val_split",
-        "test_split",
-        "series_scaler",
-        "loss",
-        "optimizer",
-    ]
-    for name in fields:
-        if name in saved and saved[name] != current[name]:
-            raise NHITSInputError(
-                f"--resume: the checkpoint in {checkpoints} was made with {name}="
-                f"{saved[name]!r}, this command has {current[name]!r}; use the same settings"
-            )
-
-
-def _read_json(path):
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as error:
-        raise NHITSInputError(f"{path} cannot be read ({error})") from None
-
-
-def _finite(value):
-    return value is not None and math.isfinite(value)
-
-
-def _best_epoch(records, monitor):
-    scored = [(r[monitor], r["epoch"]) for r in records if _finite(r.get(monitor))]
-    return min(scored)[1] if scored else None
-
-
-def _last_window_of(raw, starts, series):
-    """Index (into `starts`) of the last window of each of `series` (indices into raw.ids)."""
-    from keras_nhits.data import window_series
-
-    which = window_series(raw, starts)
-    return np.array([int(np.flatnonzero(which == i)[-1]) for i in series], dtype=np.int64)
-
-
-def _window_times(raw, splits, start):
-    """The times of one window's input and horizon steps (datetime64, or int steps)."""
-    from keras_nhits.data import window_series
-
-    i = int(window_series(raw, [start])[0])
-    first = int(start - raw.offsets[i])
-    return raw.time_at(i, np.arange(first, first + splits.input_size + splits.horizon))
-
-
-def _summary(metrics):
-    """The line a run ends with: the test errors beside each baseline's, and which it loses to."""
-    test, baselines = metrics["test"], metrics["baselines"]
-    named = [("naive", baselines["naive"])]
-    if "seasonal_naive" in baselines:
-        named.append(
-            (f"seasonal naive (season {metrics['season_length']})", baselines["seasonal_naive"])
-        )
-
-    def beside(key):
-        return ", ".join(f"{name} {_fmt(b[key], '.5g')}" for name, b in named)
-
-    lost = [name for name, b in named if _worse(test["mae"], b["mae"])]
-    if lost:
-        verdict = f"worse than {' and '.join(lost)} on the test split"
-    else:
-        verdict = f"beats {' and '.join(n for n, _ in named)} on the test split"
-    return (
-        f"test MAE {_fmt(test['mae'], '.5g')} ({beside('mae')}), RMSE "
-        f"{_fmt(test['rmse'], '.5g')} ({beside('rmse')}), MASE {_fmt(test['mase'])}; "
-        f"{verdict}; {metrics['epochs_completed']} epochs, best {metrics['best_epoch']}, "
-        f"{metrics['train_seconds']:.1f}s"
-    )
-
-
-def _worse(model_mae, baseline_mae):
-    # A model MAE that is None (NaN or inf) loses to any finite baseline.
-    if baseline_mae is None:
-        return False
-    return model_mae is None or model_mae > baseline_mae
-
-
-def _fmt(value, spec=".4g"):
-    return "n/a" if value is None else f"{value:{spec}}"

@@ -3,7 +3,7 @@
 import pytest
 
 from keras_nhits import NHITSInputError, NHITSTrainer, NHITSTrainingConfig
-from keras_nhits.training.trainer import step_decay
+from keras_nhits.training.optimization import step_decay
 from tests.training.conftest import seasonal_frame
 
 

@@ -1,0 +1,75 @@
+"""Which series forecast.png draws, and the test window of each that it shows.
+
+`plotted_series` is checked before training (a `--plot-series` id that does not exist, or has no
+test window, is an input error, not a missing panel after a long run); `panel_arguments` then
+picks the last test window of each drawn series and gives `plot_forecasts` what it takes.
+"""
+
+import numpy as np
+
+from keras_nhits.errors import NHITSInputError
+from keras_nhits.saving.ownership import summarise
+from keras_nhits.training.metrics import naive_forecast
+
+
+def plotted_series(raw, splits, plot_series):
+    """The series drawn in forecast.png (indices into `raw.ids`): those `plot_series` names
+    (comma-separated ids, checked) or, when it names none, every series with a test window."""
+    from keras_nhits.data import window_series
+
+    tested = [int(i) for i in np.unique(window_series(raw, splits.test))]
+    wanted = [s.strip() for s in plot_series.split(",") if s.strip()]
+    if not wanted:
+        return tested
+    unknown = [s for s in wanted if s not in raw.ids]
+    if unknown:
+        raise NHITSInputError(
+            f"--plot-series: no series {summarise(unknown)} in the data; its series are "
+            f"{summarise(raw.ids)}"
+        )
+    picks = list(dict.fromkeys(raw.ids.index(s) for s in wanted))
+    untested = [raw.ids[i] for i in picks if i not in tested]
+    if untested:
+        raise NHITSInputError(
+            f"--plot-series: series {summarise(untested)} has no test window (too short "
+            "for input_size + horizon in its test part); choose other series"
+        )
+    return picks
+
+
+def panel_arguments(raw, splits, shown, inputs, actual, forecasts):
+    """The arguments of `plot_forecasts` (after its path) that draw the last test window of
+    each of `shown`: its history, actual future and forecast, with the window's times and the
+    naive forecast to compare against.
+
+    Returns `(inputs, actual, forecast)` of those windows and the keyword options.
+    """
+    picks = _last_window_of(raw, splits.test, shown)
+    times = [_window_times(raw, splits, splits.test[p]) for p in picks]
+    targets = raw.columns.get("targets") or []
+    options = {
+        "titles": [raw.ids[i] for i in shown],
+        "max_panels": len(shown),
+        "times": np.stack(times) if times else None,
+        "baseline": naive_forecast(inputs[picks], splits.horizon),
+        # Long format: one target column for every series; wide: each series is a column.
+        "ylabel": targets[0] if len(targets) == 1 else [raw.ids[i] for i in shown],
+    }
+    return (inputs[picks], actual[picks], forecasts[picks]), options
+
+
+def _last_window_of(raw, starts, series):
+    """Index (into `starts`) of the last window of each of `series` (indices into raw.ids)."""
+    from keras_nhits.data import window_series
+
+    which = window_series(raw, starts)
+    return np.array([int(np.flatnonzero(which == i)[-1]) for i in series], dtype=np.int64)
+
+
+def _window_times(raw, splits, start):
+    """The times of one window's input and horizon steps (datetime64, or int steps)."""
+    from keras_nhits.data import window_series
+
+    i = int(window_series(raw, [start])[0])
+    first = int(start - raw.offsets[i])
+    return raw.time_at(i, np.arange(first, first + splits.input_size + splits.horizon))

@@ -1,0 +1,61 @@
+"""How the model is optimised: the optimizer, the loss, the learning-rate schedule and XLA.
+
+Each function turns a setting of the training config into the Keras object `model.compile` or
+`model.fit` takes, so the model itself never sees an optimizer or trainer setting.
+"""
+
+import keras
+
+
+def make_optimizer(cfg):
+    """The optimizer named by `cfg.optimizer`, with its learning rate, decay and clipping."""
+    kwargs = {"learning_rate": cfg.lr}
+    if cfg.clipnorm:
+        kwargs["clipnorm"] = cfg.clipnorm
+    if cfg.weight_decay:
+        kwargs["weight_decay"] = cfg.weight_decay
+    if cfg.optimizer == "adam":
+        return keras.optimizers.Adam(**kwargs)
+    if cfg.optimizer == "adamw":
+        kwargs.setdefault("weight_decay", 0.004)  # Keras' default; AdamW without decay is Adam
+        return keras.optimizers.AdamW(**kwargs)
+    if cfg.optimizer == "sgd":
+        return keras.optimizers.SGD(momentum=0.9, **kwargs)
+    return keras.optimizers.RMSprop(**kwargs)
+
+
+def make_loss(name):
+    """The Keras loss for `mae`, `mse` or `huber`."""
+    return {
+        "mae": keras.losses.MeanAbsoluteError(),
+        "mse": keras.losses.MeanSquaredError(),
+        "huber": keras.losses.Huber(),
+    }[name]
+
+
+def step_decay(cfg):
+    """The epoch -> rate schedule of `lr_decays`: `lr * lr_factor ** (epoch // every)`.
+
+    `every = epochs // lr_decays` (at least 1), as neuralforecast's `num_lr_decays` spaces its
+    cuts over `max_steps`; a function of the epoch alone, so a resumed run gets the same rate.
+    """
+    every = max(1, cfg.epochs // cfg.lr_decays)
+
+    def schedule(epoch, lr=None):
+        return float(cfg.lr * cfg.lr_factor ** (epoch // every))
+
+    return schedule
+
+
+def jit_compile_setting(mode):
+    """`model.compile(jit_compile=...)` for the `jit_compile` option `auto`, `on` or `off`.
+
+    `auto` compiles with XLA on TensorFlow, also on a CPU, where Keras' own "auto" leaves it
+    off: XLA trains the default model faster there (docs/model.md). JAX always compiles;
+    PyTorch stays eager (`torch.compile` cost far more time than it saved).
+    """
+    if mode == "on":
+        return True
+    if mode == "off":
+        return False
+    return True if keras.backend.backend() == "tensorflow" else "auto"
