@@ -251,6 +251,11 @@ def seasonal_naive_forecast(x, horizon, season_length):
 
 _NS_PER_MINUTE = 60 * 10**9
 _NS_PER_DAY = 86400 * 10**9
+# Season length of a step of whole calendar months: monthly -> yearly cycle, quarterly -> yearly.
+_SEASON_OF_MONTHS = {1: 12, 3: 4}
+# (fewest days, most days, season length) of a step of whole days: daily -> weekly cycle,
+# weekly -> yearly, a month of days -> yearly, a quarter of days -> yearly.
+_SEASON_OF_DAYS = ((1, 1, 7), (7, 7, 52), (28, 31, 12), (89, 92, 4))
 
 
 def season_length_for(freq):
@@ -283,11 +288,26 @@ def season_length_for(freq):
         freq = parse_freq(freq)
     if isinstance(freq, BusinessDay):
         return 5
+    step = _calendar_step(freq)
+    if step is None:
+        return 0
+    unit, _ = np.datetime_data(step.dtype)
+    if unit in ("M", "Y"):
+        # Calendar units have no fixed length in nanoseconds (NumPy would use an average month).
+        months = int(step.astype("timedelta64[M]").astype(np.int64))
+        return _SEASON_OF_MONTHS.get(months, 0)
+    # Whole nanoseconds, so the divisibility tests are exact integer arithmetic.
+    return _season_of_step(int(step.astype("timedelta64[ns]").astype(np.int64)))
+
+
+def _calendar_step(freq):
+    """`freq` as a `numpy.timedelta64`, or None when it has no calendar (None, an integer step
+    or NaT)."""
     # np.timedelta64 subclasses np.signedinteger, hence numbers.Integral: test it first.
     if freq is None or (
         isinstance(freq, numbers.Integral) and not isinstance(freq, np.timedelta64)
     ):
-        return 0
+        return None
     try:
         step = np.timedelta64(freq)
     except (TypeError, ValueError) as error:
@@ -296,15 +316,11 @@ def season_length_for(freq):
             "text, an int or None; "
             f"received {freq!r}"
         ) from error
-    if np.isnat(step):
-        return 0
-    unit, _ = np.datetime_data(step.dtype)
-    if unit in ("M", "Y"):
-        # Calendar units have no fixed length in nanoseconds (NumPy would use an average month).
-        months = int(step.astype("timedelta64[M]").astype(np.int64))
-        return {1: 12, 3: 4}.get(months, 0)
-    # Whole nanoseconds, so the divisibility tests below are exact integer arithmetic.
-    step_ns = int(step.astype("timedelta64[ns]").astype(np.int64))
+    return None if np.isnat(step) else step
+
+
+def _season_of_step(step_ns):
+    """The season length of a fixed step of `step_ns` nanoseconds (see `season_length_for`)."""
     if step_ns <= 0:
         return 0
     if _NS_PER_MINUTE <= step_ns < _NS_PER_DAY:
@@ -312,12 +328,4 @@ def season_length_for(freq):
     if step_ns % _NS_PER_DAY != 0:
         return 0
     days = step_ns // _NS_PER_DAY
-    if days == 1:
-        return 7
-    if days == 7:
-        return 52
-    if 28 <= days <= 31:
-        return 12
-    if 89 <= days <= 92:
-        return 4
-    return 0
+    return next((m for low, high, m in _SEASON_OF_DAYS if low <= days <= high), 0)

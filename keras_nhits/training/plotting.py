@@ -18,6 +18,12 @@ from keras_nhits.saving.atomic import atomic_output
 # first ones and says so. More than four are laid out in two columns.
 MAX_PANELS = 12
 ONE_COLUMN = 4
+# The lines drawn after the forecast origin: the actual future, the baseline, the forecast.
+LINE_STYLES = {
+    "actual": {"color": "black", "linewidth": 1.2},
+    "baseline": {"color": "tab:blue", "linewidth": 1.0, "linestyle": ":"},
+    "forecast": {"color": "tab:orange", "linewidth": 1.6},
+}
 
 
 def plot_forecasts(path, inputs, actual, forecast, **options):
@@ -70,6 +76,61 @@ def forecast_figure(
         baseline_label: its name in the legend (default "naive").
         ylabel: the y axis label (the target column), one per panel (a list), or None.
     """
+    inputs, actual, forecast = _checked_windows(inputs, actual, forecast)
+    titles, times, baseline = _checked_options(
+        actual.shape, inputs.shape[1], max_panels, titles, times, baseline
+    )
+    try:
+        # The top-level package first: it is what an absent (or blocked) matplotlib fails on, even
+        # when its submodules are already cached in sys.modules.
+        import matplotlib  # noqa: F401
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+
+    windows, input_size = inputs.shape
+    horizon = actual.shape[1]
+    shown = list(range(max(0, windows - max_panels), windows))
+    figure, axes, columns = _panel_grid(Figure, FigureCanvasAgg, len(shown))
+    dated = times is not None and np.issubdtype(times.dtype, np.datetime64)
+    futures = [(actual, "actual", LINE_STYLES["actual"])]
+    if baseline is not None:
+        futures.append((baseline, baseline_label, LINE_STYLES["baseline"]))
+    futures.append((forecast, "forecast", LINE_STYLES["forecast"]))
+    for ax, window in zip(axes, shown):
+        x = np.arange(-input_size, horizon) if times is None else times[window]
+        lines = [(values[window], name, style) for values, name, style in futures]
+        _draw_panel(ax, x, inputs[window], lines)
+        ax.set_title(str(titles[window]) if titles is not None else f"window {window}")
+        label = ylabel[window] if isinstance(ylabel, (list, tuple)) else ylabel
+        if label:
+            ax.set_ylabel(str(label)[:40])
+        if dated:
+            _date_axis(ax, x)
+    for ax in axes[-columns:]:
+        ax.set_xlabel("time" if dated else "step" if times is not None else "steps from origin")
+    return figure
+
+
+def _panel_grid(figure_class, canvas_class, panels):
+    """A figure of `panels` axes, in one column up to `ONE_COLUMN` of them and two beyond.
+
+    Returns the figure, its `panels` axes (row by row) and the number of columns.
+    """
+    columns = 1 if panels <= ONE_COLUMN else 2
+    rows = math.ceil(panels / columns)
+    figure = figure_class(figsize=(9 * columns, 2.6 * rows + 0.4), layout="constrained")
+    canvas_class(figure)
+    grid = figure.subplots(rows, columns, squeeze=False).reshape(-1)
+    for extra in grid[panels:]:
+        extra.remove()
+    return figure, grid[:panels], columns
+
+
+def _checked_windows(inputs, actual, forecast):
+    """`inputs`, `actual` and `forecast` as float arrays, refused unless they are
+    `[windows, input_size]`, `[windows, horizon]` and `[windows, horizon]` with windows >= 1."""
     inputs = np.asarray(inputs, dtype=np.float64)
     actual = np.asarray(actual, dtype=np.float64)
     forecast = np.asarray(forecast, dtype=np.float64)
@@ -79,14 +140,20 @@ def forecast_figure(
             f"[windows, horizon]; received inputs {inputs.shape}, actual {actual.shape}, "
             f"forecast {forecast.shape}"
         )
-    windows, input_size = inputs.shape
-    horizon = actual.shape[1]
-    if actual.shape[0] != windows:
+    if actual.shape[0] != inputs.shape[0]:
         raise NHITSInputError(
-            f"inputs has {windows} windows but actual and forecast have {actual.shape[0]}"
+            f"inputs has {inputs.shape[0]} windows but actual and forecast have {actual.shape[0]}"
         )
-    if windows == 0:
+    if inputs.shape[0] == 0:
         raise NHITSInputError("plot_forecasts received no windows to draw")
+    return inputs, actual, forecast
+
+
+def _checked_options(shape, input_size, max_panels, titles, times, baseline):
+    """`max_panels` checked against `MAX_PANELS`, and `titles`, `times` and `baseline` against
+    the windows' `shape` (`[windows, horizon]`) and `input_size`; each given one is returned as
+    a list or array."""
+    windows, horizon = shape
     if (
         isinstance(max_panels, bool)
         or not isinstance(max_panels, numbers.Integral)
@@ -110,58 +177,27 @@ def forecast_figure(
             )
     if baseline is not None:
         baseline = np.asarray(baseline, dtype=np.float64)
-        if baseline.shape != actual.shape:
+        if baseline.shape != shape:
             raise NHITSInputError(
-                f"baseline must be [windows, horizon] like actual {actual.shape}; received "
+                f"baseline must be [windows, horizon] like actual {shape}; received "
                 f"{baseline.shape}"
             )
+    return titles, times, baseline
 
-    try:
-        # The top-level package first: it is what an absent (or blocked) matplotlib fails on, even
-        # when its submodules are already cached in sys.modules.
-        import matplotlib  # noqa: F401
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        return None
 
-    shown = list(range(max(0, windows - max_panels), windows))
-    columns = 1 if len(shown) <= ONE_COLUMN else 2
-    rows = math.ceil(len(shown) / columns)
-    figure = Figure(figsize=(9 * columns, 2.6 * rows + 0.4), layout="constrained")
-    FigureCanvasAgg(figure)
-    grid = figure.subplots(rows, columns, squeeze=False).reshape(-1)
-    for extra in grid[len(shown) :]:
-        extra.remove()
-    dated = times is not None and np.issubdtype(times.dtype, np.datetime64)
-    for ax, window in zip(grid, shown):
-        if times is None:
-            x = np.arange(-input_size, horizon)
-        else:
-            x = times[window]
-        history_x, joint_x = x[:input_size], x[input_size - 1 :]
-        # Join the last input point to the future lines so the plot reads as one series.
-        last = inputs[window, -1:]
-        ax.plot(history_x, inputs[window], color="0.45", linewidth=1.2, label="history")
-        futures = [(actual, "actual", {"color": "black", "linewidth": 1.2})]
-        if baseline is not None:
-            style = {"color": "tab:blue", "linewidth": 1.0, "linestyle": ":"}
-            futures.append((baseline, baseline_label, style))
-        futures.append((forecast, "forecast", {"color": "tab:orange", "linewidth": 1.6}))
-        for values, name, style in futures:
-            ax.plot(joint_x, np.concatenate([last, values[window]]), label=name, **style)
-        ax.axvline(x[input_size - 1], color="0.75", linewidth=0.8, linestyle="--")
-        ax.set_title(str(titles[window]) if titles is not None else f"window {window}")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize="small")
-        label = ylabel[window] if isinstance(ylabel, (list, tuple)) else ylabel
-        if label:
-            ax.set_ylabel(str(label)[:40])
-        if dated:
-            _date_axis(ax, x)
-    for ax in grid[: len(shown)][-columns:]:
-        ax.set_xlabel("time" if dated else "step" if times is not None else "steps from origin")
-    return figure
+def _draw_panel(ax, x, history, futures):
+    """One window on `ax`: its `history` up to the origin, then each of `futures` (values,
+    legend name, line style) from the last history point, and a dashed line at the origin."""
+    input_size = len(history)
+    history_x, joint_x = x[:input_size], x[input_size - 1 :]
+    # Join the last input point to the future lines so the plot reads as one series.
+    last = history[-1:]
+    ax.plot(history_x, history, color="0.45", linewidth=1.2, label="history")
+    for values, name, style in futures:
+        ax.plot(joint_x, np.concatenate([last, values]), label=name, **style)
+    ax.axvline(x[input_size - 1], color="0.75", linewidth=0.8, linestyle="--")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
 
 
 def _date_axis(ax, times):
