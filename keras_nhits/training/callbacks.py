@@ -26,6 +26,16 @@ STATE_FILE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
 EPOCH_WEIGHTS = re.compile(r"^epoch_\d+\.weights\.h5$")
 
+# The public attributes that carry each tracked callback's state from one epoch to the next
+# (Keras resets them in `on_train_begin`), under the key `state.json` stores it by. Keras'
+# EarlyStopping also holds `best_weights`, which is not stored: the trainer loads the best
+# checkpoint's weights after training, so a resumed run ends on the same best weights.
+TRACKED_STATE = {
+    "early_stopping": ("wait", "best", "best_epoch", "stopped_epoch"),  # EarlyStopping
+    "reduce_lr": ("wait", "best", "cooldown_counter"),  # ReduceLROnPlateau
+    "best": ("best",),  # AtomicModelCheckpoint
+}
+
 
 def current_learning_rate(model):
     return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
@@ -171,10 +181,9 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                 f"checkpoint {weights} cannot be read ({str(error).splitlines()[0]})"
             ) from None
         self.model.optimizer.learning_rate = state["learning_rate"]
-        for name, callback in self.tracked.items():
-            if callback is not None and name in state:
-                for attribute, value in state[name].items():
-                    setattr(callback, attribute, np.inf if value is None else value)
+        for key, callback in self.tracked.items():
+            if callback is not None and key in state:
+                restore_callback_state(callback, TRACKED_STATE[key], state[key])
         self.recorder.records = state["records"]
         self.restored_epoch = state["epoch"]
         self.model._initial_epoch = state["epoch"]
@@ -220,7 +229,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         }
         for key, callback in self.tracked.items():
             if callback is not None:
-                state[key] = _callback_state(callback)
+                state[key] = callback_state(callback, TRACKED_STATE[key])
         write_json_atomic(os.path.join(self.folder, STATE_FILE), state)
         if previous and previous["weights"] != name:
             old = os.path.join(self.folder, previous["weights"])
@@ -246,18 +255,31 @@ def _state_problem(state):
     return None
 
 
-def _callback_state(callback):
-    names = ("wait", "best", "best_epoch", "stopped_epoch", "cooldown_counter")
+def callback_state(callback, names):
+    """The public attributes `names` of `callback` as JSON values: ints, finite floats, and
+    None for a value that is None, NaN or infinite (JSON has no infinity)."""
     state = {}
     for name in names:
-        if hasattr(callback, name):
-            value = getattr(callback, name)
-            if value is not None:
-                value = float(value) if isinstance(value, (float, np.floating)) else int(value)
-                if isinstance(value, float) and not math.isfinite(value):
-                    value = None
-            state[name] = value
+        value = getattr(callback, name, None)
+        if value is not None:
+            value = float(value) if isinstance(value, (float, np.floating)) else int(value)
+            if isinstance(value, float) and not math.isfinite(value):
+                value = None
+        state[name] = value
     return state
+
+
+def restore_callback_state(callback, names, saved):
+    """Sets each of the public attributes `names` that `saved` (from `callback_state`) holds.
+
+    A None is restored as infinity: a `best` of infinity makes the next finite value of the
+    (minimised) loss an improvement, as Keras' own initial None does. Keys other than `names` are
+    ignored, so a state file never sets anything else on the callback.
+    """
+    for name in names:
+        if name in saved:
+            value = saved[name]
+            setattr(callback, name, np.inf if value is None else value)
 
 
 def run_callbacks(cfg, monitor, checkpoints, log=print):
