@@ -46,7 +46,6 @@ from keras_nhits.training.optimization import (
     jit_compile_setting,
     make_loss,
     make_optimizer,
-    step_decay,
 )
 from keras_nhits.training.plotting import MAX_PANELS, plot_forecasts
 from keras_nhits.training.run_folder import (
@@ -63,10 +62,7 @@ from keras_nhits.training.run_folder import (
 )
 from keras_nhits.training.summary import best_epoch, finite, summary_line
 
-# Imported from here by tests/reliability/test_run_folders.py (the summary line) and by
-# earlier code (the lr_decays schedule); their homes are summary.py and optimization.py.
-_summary = summary_line
-__all__ = ["NHITSTrainer", "NHITSTrainingError", "TrainingResult", "step_decay"]
+__all__ = ["NHITSTrainer", "NHITSTrainingError", "TrainingResult"]
 
 
 class NHITSTrainingError(RuntimeError):

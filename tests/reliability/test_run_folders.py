@@ -323,7 +323,7 @@ def test_forecast_png_draws_the_named_series_and_says_when_it_leaves_some_out(fi
 
 
 def test_the_summary_says_when_the_model_loses_to_seasonal_naive():
-    from keras_nhits.training.trainer import _summary
+    from keras_nhits.training.summary import summary_line
 
     metrics = {
         "test": {"mae": 2.0, "rmse": 3.0, "mase": 1.5},
@@ -336,7 +336,7 @@ def test_the_summary_says_when_the_model_loses_to_seasonal_naive():
         "best_epoch": 2,
         "train_seconds": 1.0,
     }
-    line = _summary(metrics)
+    line = summary_line(metrics)
     assert line.startswith("test MAE 2 (naive 3, seasonal naive (season 24) 1), RMSE 3 ")
     assert "; worse than seasonal naive (season 24) on the test split;" in line
 
