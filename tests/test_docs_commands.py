@@ -28,6 +28,7 @@ import polars as pl
 import pytest
 
 from tests.reliability.helpers import ONE_BACKEND
+from tests.synthetic import seasonal_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
@@ -75,18 +76,7 @@ def write_user_files(folder):
     )
     prices.write_csv(folder / "prices.csv")
     prices.write_parquet(folder / "prices.parquet")
-    t = np.arange(300)
-    hours = np.datetime64("2024-01-01T00:00", "us") + t * np.timedelta64(1, "h")
-    panel = pl.concat(
-        pl.DataFrame(
-            {
-                "unique_id": [f"store_{i}"] * t.size,
-                "ds": hours,
-                "y": 10 * (i + 1) + 3 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.2, t.size),
-            }
-        )
-        for i in range(3)
-    )
+    panel = seasonal_frame(n_series=3, steps=300, noise=0.2, prefix="store_", phase=0)
     panel.write_parquet(folder / "panel.parquet")
 
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
-import numpy as np
-import polars as pl
 import pytest
 
 from keras_nhits.saving.atomic import is_temporary
+from tests.synthetic import seasonal_frame
 
 # For end-to-end checks of the command-line path that do not depend on the backend: they run in
 # the TensorFlow pass of the suite only, to keep CI's three passes short.
@@ -36,21 +35,11 @@ TINY = [
     "128",
     "--quiet",
 ]
-START = np.datetime64("2024-01-01T00:00", "us")
-HOUR = np.timedelta64(1, "h")
 
 
-def hourly_frame(n_series=2, steps=200, seed=0, scale=1.0):
-    """Long format `unique_id, ds, y`: a daily cycle on a level per series, a little noise."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(steps)
-    frames = []
-    for i in range(n_series):
-        y = 10 * (i + 1) + 3 * np.sin(2 * np.pi * (t + 5 * i) / 24) + rng.normal(0, 0.1, steps)
-        frames.append(
-            pl.DataFrame({"unique_id": [f"s{i}"] * steps, "ds": START + t * HOUR, "y": y * scale})
-        )
-    return pl.concat(frames)
+def hourly_frame(n_series=2, steps=200, **options):
+    """`tests.synthetic.seasonal_frame` at the reliability suites' size (200 hourly steps)."""
+    return seasonal_frame(n_series, steps, **options)
 
 
 def train_tiny_run(data, output, **settings):

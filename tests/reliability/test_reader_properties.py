@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from keras_nhits.data import load_series, prepare_splits
 from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError
-from tests.reliability.helpers import HOUR, START, hourly_frame
+from tests.reliability.helpers import hourly_frame
+from tests.synthetic import HOUR, START
 
 # Values a real file gets wrong: missing, not finite, beyond float32, too large to square.
 BAD_VALUES = st.one_of(

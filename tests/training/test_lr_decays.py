@@ -4,7 +4,7 @@ import pytest
 
 from keras_nhits import NHITSInputError, NHITSTrainer, NHITSTrainingConfig
 from keras_nhits.training.optimization import step_decay
-from tests.training.conftest import seasonal_frame
+from tests.synthetic import seasonal_frame
 
 
 def silent(_line):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.training.conftest import seasonal_frame
+from tests.synthetic import seasonal_frame
 
 TINY_FLAGS = [
     "--input-size",

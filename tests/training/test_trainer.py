@@ -8,7 +8,7 @@ import pytest
 from keras_nhits import NHITSTrainer
 from keras_nhits.data import load_series, prepare_splits, window_arrays
 from keras_nhits.errors import NHITSInputError
-from tests.training.conftest import seasonal_frame
+from tests.synthetic import seasonal_frame
 
 
 def silent(_line):
