@@ -17,9 +17,7 @@ import pytest
 
 from keras_nhits.data import load_series
 from tests.reliability.helpers import (
-    HOUR,
     ONE_BACKEND,
-    START,
     TINY,
     Case,
     assert_one_error_line,
@@ -29,6 +27,7 @@ from tests.reliability.helpers import (
     write_bytes,
     write_text,
 )
+from tests.synthetic import HOUR, START
 
 SHORT_LINE = 300
 
