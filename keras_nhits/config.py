@@ -10,198 +10,57 @@ Defaults are immutable (tuples, not lists). Validation happens in `__post_init__
 `NHITSInputError` (a `ValueError`) naming the field, what was expected and what was received.
 """
 
-import argparse
 import dataclasses
-import difflib
-import json
-import math
 import os
-import stat
-import tomllib
 from dataclasses import dataclass, field
 
-from keras_nhits.errors import NHITSInputError
-
-POOLING_MODES = ("max", "average")
-INTERPOLATION_MODES = ("linear", "nearest", "cubic")
-WINDOW_SCALERS = ("identity", "standard", "robust", "minmax")
-SERIES_SCALERS = ("none", "standard", "robust", "minmax")
-FILL_MODES = ("error", "ffill", "interpolate", "zero")
-GAP_MODES = ("warn", "error", "fill")
-LOSSES = ("mae", "mse", "huber")
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-JIT_MODES = ("auto", "on", "off")
-# Keras activations that make sense in the MLP; named here so a config is checked before Keras
-# (and its backend) is even imported.
-ACTIVATIONS = (
-    "relu",
-    "gelu",
-    "silu",
-    "swish",
-    "elu",
-    "selu",
-    "tanh",
-    "sigmoid",
-    "softplus",
-    "softsign",
-    "leaky_relu",
-    "relu6",
-    "mish",
-    "linear",
+from keras_nhits import config_file
+from keras_nhits.config_file import (
+    StrictFields,
+    check_flags,
+    check_texts,
+    int_tuple_field,
+    parse_int_tuple,
+)
+from keras_nhits.errors import (
+    NHITSInputError,
+    check_choice,
+    check_int,
+    check_number,
+    short_repr,
+)
+from keras_nhits.options import (
+    ACTIVATIONS,
+    FILL_MODES,
+    GAP_MODES,
+    INTERPOLATION_MODES,
+    JIT_MODES,
+    LOSSES,
+    MAX_CLIPNORM,
+    MAX_COUNT,
+    MAX_GPU,
+    MAX_LAYERS,
+    MAX_UNITS,
+    MAX_WINDOW,
+    OPTIMIZERS,
+    POOLING_MODES,
+    SERIES_SCALERS,
+    WINDOW_SCALERS,
 )
 
-# Sizes beyond these are refused before anything is allocated (a tampered or mistyped config must
-# not make the process try to allocate terabytes).
-MAX_WINDOW = 1_000_000
-MAX_UNITS = 65_536
-MAX_LAYERS = 64
-# Counts (a stride, windows per epoch, epochs, a split of so many steps) stop at 2**53, the
-# largest whole number a float holds exactly and well inside NumPy's int64: beyond it they
-# overflowed deep in NumPy instead of being refused by name.
-MAX_COUNT = 2**53
-MAX_GPU = 1023
-MAX_CLIPNORM = 1e9
-# A config file is a few hundred bytes; one far bigger is not a config file.
-MAX_CONFIG_BYTES = 1 << 20
-
-
-def parse_int_tuple(text, name="value"):
-    """Parses `"2,2,1"` (the CLI form) or a sequence of integers into a tuple of ints.
-
-    Whole floats (`2.0`) are taken as integers; any other value is refused, never truncated.
-    """
-    if isinstance(text, str):
-        parts = [p for p in text.replace(" ", "").split(",") if p]
-        try:
-            return tuple(int(p) for p in parts)
-        except ValueError:
-            raise NHITSInputError(
-                f"{name} must be comma-separated integers such as '2,2,1'; received {text!r}"
-            ) from None
-    if not isinstance(text, (tuple, list)):
-        raise NHITSInputError(
-            f"{name} must be a list of integers such as [2, 2, 1] or a text such as '2,2,1'; "
-            f"received {_short(text)}"
-        )
-    return tuple(_whole(name, v) for v in text)
-
-
-def _int_tuple_flag(text):
-    # argparse shows an ArgumentTypeError's text as is (other errors as "invalid <type> value").
-    try:
-        return parse_int_tuple(text, "the value")
-    except NHITSInputError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _int_tuple_field(default, help_text):
-    return field(default=default, metadata={"type": _int_tuple_flag, "help": help_text})
-
-
-def _whole(name, value):
-    """`value` as an int: an int, or a float with no fractional part; refused otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise NHITSInputError(f"{name} must hold integers; received {_short(value)}")
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise NHITSInputError(f"{name} must hold whole numbers; received {value}")
-        return int(value)
-    return value
-
-
-def _short(value):
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
-        return _magnitude(value)
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _magnitude(value):
-    """A huge int, shown without converting it (a float overflows, `str` refuses 4,300 digits)."""
-    digits = int(abs(value).bit_length() * math.log10(2))
-    return f"about {'-' if value < 0 else ''}1e{digits}"
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise NHITSInputError(f"{name} must be one of {', '.join(choices)}; received {value!r}")
-
-
-def _check_int(name, value, low, high=MAX_COUNT):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise NHITSInputError(f"{name} must be an integer; received {_short(value)}")
-    if value < low or value > high:
-        raise NHITSInputError(f"{name} must be between {low} and {high}; received {_short(value)}")
-
-
-def _check_number(name, value, low, high=None, low_inclusive=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise NHITSInputError(f"{name} must be a number; received {_short(value)}")
-    if isinstance(value, int) and abs(value) > MAX_COUNT:
-        raise NHITSInputError(f"{name} must be at most {MAX_COUNT}; received {_short(value)}")
-    if not math.isfinite(value):
-        raise NHITSInputError(f"{name} must be a finite number; received {value}")
-    too_low = value < low if low_inclusive else value <= low
-    if too_low or (high is not None and value > high):
-        op = ">=" if low_inclusive else ">"
-        bound = f"{op} {low}" + ("" if high is None else f" and at most {high}")
-        raise NHITSInputError(f"{name} must be {bound}; received {value}")
-
-
-def _check_flags(config, cls):
-    """Every on/off field of `cls` holds a bool (`"no"` or 0 would silently mean something)."""
-    for spec in dataclasses.fields(cls):
-        value = getattr(config, spec.name)
-        if isinstance(spec.default, bool) and not isinstance(value, bool):
-            raise NHITSInputError(f"{spec.name} must be true or false; received {_short(value)}")
-
-
-def _check_texts(config, cls):
-    """Every text field of `cls` holds a str (a path object is taken as its text)."""
-    for spec in dataclasses.fields(cls):
-        if not isinstance(spec.default, str):
-            continue
-        value = getattr(config, spec.name)
-        if isinstance(value, os.PathLike):
-            value = os.fspath(value)
-            setattr(config, spec.name, value)
-        if not isinstance(value, str):
-            raise NHITSInputError(f"{spec.name} must be a text; received {_short(value)}")
-        if "\0" in value:
-            raise NHITSInputError(f"{spec.name} must not contain a NUL character")
-
-
-def _unknown(what, names, known):
-    """The message for unknown field names, with the closest known name as a hint."""
-    names = sorted(str(n) for n in names)
-    hint = difflib.get_close_matches(names[0], known, n=1)
-    hint = f"; did you mean {hint[0]}?" if hint else ""
-    return (
-        f"unknown {what} {', '.join(_short(n) for n in names)}{hint} (the names are the CLI flag "
-        "names with underscores, e.g. input_size)"
-    )
-
-
-class _Fields:
-    """Makes an unknown keyword argument an `NHITSInputError` naming it (a dataclass' own
-    `__init__` raises a bare `TypeError`)."""
-
-    def __new__(cls, *args, **kwargs):
-        known = [spec.name for spec in dataclasses.fields(cls)]
-        unknown = [name for name in kwargs if name not in known]
-        if unknown:
-            raise NHITSInputError(_unknown(f"{cls.__name__} field(s)", unknown, known))
-        if len(args) > len(known):
-            raise NHITSInputError(f"{cls.__name__} takes at most {len(known)} fields")
-        return super().__new__(cls)
+__all__ = ["DataConfig", "ModelConfig", "NHITSTrainingConfig", "TrainerConfig", "parse_int_tuple"]
 
 
 # === Model ===
 
 
 @dataclass
-class ModelConfig(_Fields):
-    """The arguments of `keras_nhits.NHITS` (see its docstring for their meaning)."""
+class ModelConfig(StrictFields):
+    """The arguments of `keras_nhits.NHITS` (see its docstring for their meaning).
+
+    A model holds one of these (`model.model_config`) and its `get_config` is these fields, so a
+    new model argument is one field here and its use in the layer that needs it.
+    """
 
     input_size: int = field(default=120, metadata={"help": "input window length (steps)"})
     horizon: int = field(default=24, metadata={"help": "forecast horizon (steps)"})
@@ -209,10 +68,10 @@ class ModelConfig(_Fields):
     n_blocks: int = field(default=1, metadata={"help": "blocks per stack"})
     hidden_size: int = field(default=512, metadata={"help": "units of each MLP layer"})
     n_layers: int = field(default=2, metadata={"help": "MLP layers per block"})
-    pool_sizes: tuple = _int_tuple_field(
+    pool_sizes: tuple = int_tuple_field(
         (2, 2, 1), "input pooling kernel per stack, e.g. 2,2,1 (one value per stack)"
     )
-    freq_downsample: tuple = _int_tuple_field(
+    freq_downsample: tuple = int_tuple_field(
         (4, 2, 1), "forecast downsampling ratio per stack, e.g. 4,2,1 (one value per stack)"
     )
     pooling: str = field(default="max", metadata={"help": "input pooling: max, average"})
@@ -235,88 +94,60 @@ class ModelConfig(_Fields):
     def __post_init__(self):
         self.pool_sizes = parse_int_tuple(self.pool_sizes, "pool_sizes")
         self.freq_downsample = parse_int_tuple(self.freq_downsample, "freq_downsample")
-        _check_flags(self, ModelConfig)
-        validate_model_arguments(
-            input_size=self.input_size,
-            horizon=self.horizon,
-            n_stacks=self.n_stacks,
-            n_blocks=self.n_blocks,
-            hidden_size=self.hidden_size,
-            n_layers=self.n_layers,
-            pool_sizes=self.pool_sizes,
-            freq_downsample=self.freq_downsample,
-            pooling=self.pooling,
-            interpolation=self.interpolation,
-            dropout=self.dropout,
-            scaler=self.scaler,
-            activation=self.activation,
-        )
+        if isinstance(self.n_blocks, (tuple, list)):  # one count per stack (a list from JSON)
+            self.n_blocks = parse_int_tuple(self.n_blocks, "n_blocks")
+        check_flags(self, ModelConfig)
+        check_int("input_size", self.input_size, 1, MAX_WINDOW)
+        check_int("horizon", self.horizon, 1, MAX_WINDOW)
+        check_int("n_stacks", self.n_stacks, 1, MAX_LAYERS)
+        check_int("hidden_size", self.hidden_size, 1, MAX_UNITS)
+        check_int("n_layers", self.n_layers, 1, MAX_LAYERS)
+        self._check_stacks()
+        check_choice("pooling", self.pooling, POOLING_MODES)
+        check_choice("interpolation", self.interpolation, INTERPOLATION_MODES)
+        check_number("dropout", self.dropout, 0.0, 1.0, high_inclusive=False)
+        self.dropout = float(self.dropout)
+        check_choice("scaler", self.scaler, WINDOW_SCALERS)
+        # In Python a model may also take a Keras activation function or its serialized form.
+        if isinstance(self.activation, str):
+            check_choice("activation", self.activation, ACTIVATIONS)
+        elif not (callable(self.activation) or isinstance(self.activation, dict)):
+            raise NHITSInputError(
+                f"activation must be the name of an activation such as 'relu'; received "
+                f"{short_repr(self.activation)}"
+            )
+
+    def _check_stacks(self):
+        """Every per-stack setting holds one valid value per stack."""
+        per_stack = {"pool_sizes": self.pool_sizes, "freq_downsample": self.freq_downsample}
+        if isinstance(self.n_blocks, tuple):
+            per_stack["n_blocks"] = self.n_blocks
+        else:
+            check_int("n_blocks", self.n_blocks, 1, MAX_LAYERS)
+        for name, values in per_stack.items():
+            if len(values) != self.n_stacks:
+                raise NHITSInputError(
+                    f"{name} must have one value per stack (n_stacks={self.n_stacks}); "
+                    f"received {values}"
+                )
+            for v in values:
+                check_int(name, v, 1, MAX_LAYERS if name == "n_blocks" else MAX_WINDOW)
+        if max(self.pool_sizes) > self.input_size:
+            raise NHITSInputError(
+                f"pool_sizes must not exceed input_size={self.input_size}; received "
+                f"{self.pool_sizes}"
+            )
 
     def model_kwargs(self):
         """The keyword arguments of `NHITS` (exactly the fields of this class)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(ModelConfig)}
 
 
-def validate_model_arguments(
-    input_size,
-    horizon,
-    n_stacks,
-    n_blocks,
-    hidden_size,
-    n_layers,
-    pool_sizes,
-    freq_downsample,
-    pooling,
-    interpolation,
-    dropout,
-    scaler,
-    activation="relu",
-):
-    """Checks the NHITS arguments; shared by `ModelConfig` and `NHITS.__init__`.
-
-    `activation` may also be a callable when a model is built in Python; a name must be one of
-    `ACTIVATIONS`.
-    """
-    _check_int("input_size", input_size, 1, MAX_WINDOW)
-    _check_int("horizon", horizon, 1, MAX_WINDOW)
-    _check_int("n_stacks", n_stacks, 1, MAX_LAYERS)
-    blocks = n_blocks if isinstance(n_blocks, (tuple, list)) else (n_blocks,)
-    for b in blocks:
-        _check_int("n_blocks", b, 1, MAX_LAYERS)
-    if isinstance(n_blocks, (tuple, list)) and len(n_blocks) != n_stacks:
-        raise NHITSInputError(
-            f"n_blocks must have one value per stack (n_stacks={n_stacks}); received {n_blocks}"
-        )
-    _check_int("hidden_size", hidden_size, 1, MAX_UNITS)
-    _check_int("n_layers", n_layers, 1, MAX_LAYERS)
-    for name, values in (("pool_sizes", pool_sizes), ("freq_downsample", freq_downsample)):
-        if len(values) != n_stacks:
-            raise NHITSInputError(
-                f"{name} must have one value per stack (n_stacks={n_stacks}); "
-                f"received {tuple(values)}"
-            )
-        for v in values:
-            _check_int(name, v, 1, MAX_WINDOW)
-    for k in pool_sizes:
-        if k > input_size:
-            raise NHITSInputError(
-                f"pool_sizes must not exceed input_size={input_size}; received {tuple(pool_sizes)}"
-            )
-    _check_choice("pooling", pooling, POOLING_MODES)
-    _check_choice("interpolation", interpolation, INTERPOLATION_MODES)
-    _check_number("dropout", dropout, 0.0, 1.0)
-    if dropout >= 1.0:
-        raise NHITSInputError(f"dropout must be in [0, 1); received {dropout}")
-    _check_choice("scaler", scaler, WINDOW_SCALERS)
-    if isinstance(activation, str):
-        _check_choice("activation", activation, ACTIVATIONS)
-
-
 # === Data ===
 
 
 @dataclass
-class DataConfig(_Fields):
+class DataConfig(StrictFields):
     """Where the series come from, how they are checked, split and cut into windows."""
 
     data: str = field(
@@ -367,12 +198,12 @@ class DataConfig(_Fields):
     seed: int = field(default=42, metadata={"help": "random seed (shuffling, weights)"})
 
     def __post_init__(self):
-        _check_choice("fill", self.fill, FILL_MODES)
-        _check_choice("gaps", self.gaps, GAP_MODES)
-        _check_choice("series_scaler", self.series_scaler, SERIES_SCALERS)
+        check_choice("fill", self.fill, FILL_MODES)
+        check_choice("gaps", self.gaps, GAP_MODES)
+        check_choice("series_scaler", self.series_scaler, SERIES_SCALERS)
         for name in ("val_split", "test_split"):
             value = getattr(self, name)
-            _check_number(name, value, 0.0, MAX_COUNT)
+            check_number(name, value, 0.0, MAX_COUNT)
             if value >= 1 and float(value) != int(value):
                 raise NHITSInputError(
                     f"{name} must be a fraction below 1 or a whole count of steps; received {value}"
@@ -382,11 +213,11 @@ class DataConfig(_Fields):
                 "val_split + test_split must leave some data for training; received "
                 f"{self.val_split} + {self.test_split}"
             )
-        _check_int("batch_size", self.batch_size, 1, 1 << 20)
-        _check_int("stride", self.stride, 1)
-        _check_int("windows_per_epoch", self.windows_per_epoch, 0)
-        _check_texts(self, DataConfig)
-        _check_int("seed", self.seed, 0, 2**32 - 1)
+        check_int("batch_size", self.batch_size, 1, 1 << 20)
+        check_int("stride", self.stride, 1)
+        check_int("windows_per_epoch", self.windows_per_epoch, 0)
+        check_texts(self, DataConfig)
+        check_int("seed", self.seed, 0, 2**32 - 1)
         if self.freq:
             # Imported here, not at the top: keras_nhits.frequency is data code, kept apart from
             # the config, and it loads no backend.
@@ -399,7 +230,7 @@ class DataConfig(_Fields):
 
 
 @dataclass
-class TrainerConfig(_Fields):
+class TrainerConfig(StrictFields):
     """Optimizer, loss, callbacks, devices and outputs of a training run."""
 
     epochs: int = field(default=100, metadata={"help": "maximum number of epochs"})
@@ -455,25 +286,25 @@ class TrainerConfig(_Fields):
     )
 
     def __post_init__(self):
-        _check_int("epochs", self.epochs, 1)
-        _check_number("lr", self.lr, 0.0, low_inclusive=False)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_number("weight_decay", self.weight_decay, 0.0)
+        check_int("epochs", self.epochs, 1)
+        check_number("lr", self.lr, 0.0, low_inclusive=False)
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_number("weight_decay", self.weight_decay, 0.0)
         # Keras scales gradients by clipnorm / norm in float32: beyond ~1e38 that is inf / inf,
         # NaN weights and a "training diverged" that blames the rate.
-        _check_number("clipnorm", self.clipnorm, 0.0, MAX_CLIPNORM)
-        _check_int("patience", self.patience, 0)
-        _check_int("lr_patience", self.lr_patience, 0)
-        _check_number("lr_factor", self.lr_factor, 0.0, 1.0, low_inclusive=False)
-        if self.lr_factor >= 1:
-            raise NHITSInputError(f"lr_factor must be in (0, 1); received {self.lr_factor}")
-        _check_int("lr_decays", self.lr_decays, 0)
-        _check_int("season_length", self.season_length, 0, MAX_WINDOW)
-        _check_int("gpu", self.gpu, -1, MAX_GPU)
-        _check_choice("jit_compile", self.jit_compile, JIT_MODES)
-        _check_flags(self, TrainerConfig)
-        _check_texts(self, TrainerConfig)
+        check_number("clipnorm", self.clipnorm, 0.0, MAX_CLIPNORM)
+        check_int("patience", self.patience, 0)
+        check_int("lr_patience", self.lr_patience, 0)
+        check_number(
+            "lr_factor", self.lr_factor, 0.0, 1.0, low_inclusive=False, high_inclusive=False
+        )
+        check_int("lr_decays", self.lr_decays, 0)
+        check_int("season_length", self.season_length, 0, MAX_WINDOW)
+        check_int("gpu", self.gpu, -1, MAX_GPU)
+        check_choice("jit_compile", self.jit_compile, JIT_MODES)
+        check_flags(self, TrainerConfig)
+        check_texts(self, TrainerConfig)
         if not self.output.strip():
             # An empty name would be the current folder, which holds the user's files.
             raise NHITSInputError("output must name the run's folder, e.g. runs/close; received ''")
@@ -506,7 +337,7 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         if isinstance(self.config, os.PathLike):
             self.config = os.fspath(self.config)
         if not isinstance(self.config, str):
-            raise NHITSInputError(f"config must be a path; received {_short(self.config)}")
+            raise NHITSInputError(f"config must be a path; received {short_repr(self.config)}")
         if self.export and self.series_scaler != "none":
             raise NHITSInputError(
                 f"export needs series_scaler none: the {self.series_scaler} statistics are per "
@@ -550,7 +381,7 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
             )
             raise NHITSInputError(
                 f"config must be an NHITSTrainingConfig or a dict of its fields; received "
-                f"{type(config).__name__} {_short(str(config))}{hint}"
+                f"{type(config).__name__} {short_repr(str(config))}{hint}"
             )
         return dataclasses.replace(config, **overrides) if overrides else config
 
@@ -564,64 +395,13 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         """`values` with each key known and each value of its field's type (whole floats made
         ints, lists tuples), without the checks that relate fields to each other: what a config
         file must pass on its own, before the CLI's flags are merged in."""
-        if not isinstance(values, dict):
-            raise NHITSInputError(
-                f"a config must be a table/object of fields; received {type(values).__name__}"
-            )
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = [name for name in values if name not in known]
-        if unknown:
-            raise NHITSInputError(_unknown("config key(s)", unknown, list(known)))
-        return {name: _coerce(name, known[name], value) for name, value in values.items()}
+        return config_file.check_values(cls, values)
 
     @classmethod
     def read_file(cls, path):
         """The fields in a JSON (`.json`) or TOML (`.toml`) file, as a dict (types unchecked:
         `from_dict` checks them, after the CLI's flags have been merged in)."""
-        if isinstance(path, os.PathLike):
-            path = os.fspath(path)
-        if not isinstance(path, str) or not path or "\0" in path:
-            raise NHITSInputError(f"a config file must be a path; received {_short(path)}")
-        try:
-            info = os.stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            raise NHITSInputError(f"config file {path} does not exist") from None
-        except OSError as error:
-            raise NHITSInputError(f"config file {path} cannot be read: {error.strerror}") from None
-        if stat.S_ISDIR(info.st_mode):
-            raise NHITSInputError(
-                f"config file {path} is a folder; give the .json or .toml file itself"
-            )
-        if not stat.S_ISREG(info.st_mode):
-            raise NHITSInputError(f"config file {path} is not a regular file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise NHITSInputError(
-                f"config file {path} is {info.st_size} bytes; a config file is at most "
-                f"{MAX_CONFIG_BYTES} (is it the right file?)"
-            )
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_CONFIG_BYTES + 1)
-        except OSError as error:
-            raise NHITSInputError(f"config file {path} cannot be read: {error.strerror}") from None
-        if len(data) > MAX_CONFIG_BYTES:
-            raise NHITSInputError(f"config file {path} is over {MAX_CONFIG_BYTES} bytes")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise NHITSInputError(
-                f"config file {path} is not UTF-8 text (a binary file?); write it as JSON or TOML"
-            ) from None
-        kind = "TOML" if path.endswith(".toml") else "JSON"
-        try:
-            values = tomllib.loads(text) if kind == "TOML" else json.loads(text)
-        except RecursionError:
-            raise NHITSInputError(f"config file {path} nests too deeply to be a config") from None
-        except ValueError as error:  # json.JSONDecodeError and tomllib.TOMLDecodeError
-            raise NHITSInputError(f"config file {path} is not valid {kind}: {error}") from None
-        if not isinstance(values, dict):
-            raise NHITSInputError(f"config file {path} must hold a table/object of fields")
-        return values
+        return config_file.read_file(path)
 
     @classmethod
     def from_file(cls, path):
@@ -631,43 +411,3 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
 
 def _subset(config, cls):
     return {f.name: getattr(config, f.name) for f in dataclasses.fields(cls)}
-
-
-def _coerce(name, spec, value):
-    """Checks a value read from a config file against the field's default type.
-
-    A whole float is taken for an integer field (`2.0`); any other float is refused, never
-    truncated.
-    """
-    default = spec.default
-    if value is None:
-        raise NHITSInputError(
-            f"config key {name} is null; give a value or leave the key out for the default"
-        )
-    if isinstance(default, tuple):
-        return parse_int_tuple(value, f"config key {name}")
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-    elif isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                return float(value)
-            except OverflowError:
-                raise NHITSInputError(
-                    f"config key {name} is too large; received {_short(value)}"
-                ) from None
-    elif isinstance(default, int):
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, float):
-            raise NHITSInputError(f"config key {name} must be a whole number; received {value}")
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif isinstance(default, str):
-        if isinstance(value, str):
-            return value
-    expected = {bool: "true or false", float: "a number", int: "an integer", str: "a text"}
-    raise NHITSInputError(
-        f"config key {name} must be {expected[type(default)]}; received {_short(value)}"
-    )

@@ -1,11 +1,19 @@
-"""The package's one error type for bad user input.
+"""The package's one error type for bad user input, and the argument checks that raise it.
 
 Every problem a user can fix (a missing column, a NaN in the target, a flag value out of range, an
 unreadable or tampered file) is raised as `NHITSInputError` with a one-line message that names the
 column, series, file or flag and, where there is one, the fix. It subclasses `ValueError`, so code
 that already catches `ValueError` keeps working, and the CLI turns it into one line on stderr and
 exit code 2.
+
+`check_int`, `check_number` and `check_choice` are the one copy of the argument checks: the config
+dataclasses and the layers call them, so a bad value reads the same wherever it is caught.
 """
+
+import difflib
+import math
+
+from keras_nhits.options import MAX_COUNT
 
 # The longest message an error keeps: lists of columns or ids are summarised where they are
 # written, and this cap is the safety net for anything else taken from a user's file (a column
@@ -22,3 +30,59 @@ class NHITSInputError(ValueError):
         if len(line) > MAX_MESSAGE:
             line = line[: MAX_MESSAGE - 1].rstrip() + "…"
         super().__init__(line)
+
+
+def short_repr(value):
+    """`repr(value)` cut to 60 characters; a huge int is shown by its magnitude (a float
+    overflows and `str` refuses 4,300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        digits = int(abs(value).bit_length() * math.log10(2))
+        return f"about {'-' if value < 0 else ''}1e{digits}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_choice(name, value, choices):
+    """Refuses a `value` that is not one of `choices`, listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise NHITSInputError(
+            f"{name} must be one of {', '.join(choices)}; received {short_repr(value)}"
+        )
+
+
+def check_int(name, value, low, high=MAX_COUNT):
+    """Refuses anything but an int (a bool is not one) in `[low, high]`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NHITSInputError(f"{name} must be an integer; received {short_repr(value)}")
+    if value < low or value > high:
+        raise NHITSInputError(
+            f"{name} must be between {low} and {high}; received {short_repr(value)}"
+        )
+
+
+def check_number(name, value, low, high=None, low_inclusive=True, high_inclusive=True):
+    """Refuses anything but a finite int or float (a bool is not one) within the bounds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NHITSInputError(f"{name} must be a number; received {short_repr(value)}")
+    if isinstance(value, int) and abs(value) > MAX_COUNT:
+        raise NHITSInputError(f"{name} must be at most {MAX_COUNT}; received {short_repr(value)}")
+    if not math.isfinite(value):
+        raise NHITSInputError(f"{name} must be a finite number; received {value}")
+    too_low = value < low if low_inclusive else value <= low
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        bound = f"{'>=' if low_inclusive else '>'} {low}"
+        if high is not None:
+            bound += f" and {'at most' if high_inclusive else 'below'} {high}"
+        raise NHITSInputError(f"{name} must be {bound}; received {value}")
+
+
+def unknown_names(what, names, known):
+    """The message for unknown names (fields, keys), with the closest known one as a hint."""
+    names = sorted(str(n) for n in names)
+    hint = difflib.get_close_matches(names[0], known, n=1)
+    hint = f"; did you mean {hint[0]}?" if hint else ""
+    return (
+        f"unknown {what} {', '.join(short_repr(n) for n in names)}{hint} (the names are the CLI "
+        "flag names with underscores, e.g. input_size)"
+    )

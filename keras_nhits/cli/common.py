@@ -86,29 +86,6 @@ def with_default(help_text, default):
     return help_text if shown == "" else f"{help_text} (default: {shown})"
 
 
-class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's help with each flag's default shown once (see `with_default`).
-
-    For the tools whose parsers are written by hand (`predict`, `export`); pass it as
-    `formatter_class`, or build the parser with `argument_parser`.
-    """
-
-    def _get_help_string(self, action):
-        if action.required or not action.option_strings or action.nargs == 0:
-            return action.help
-        return with_default(action.help, action.default)
-
-
-def argument_parser(prog, description):
-    """An `argparse.ArgumentParser` with one-line errors and each default shown once."""
-    return _OneLineErrors(prog=prog, description=description, formatter_class=DefaultsHelpFormatter)
-
-
-class _OneLineErrors(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
-
-
 class OneLineArgumentParser(argparse_dataclass.ArgumentParser):
     """argparse-dataclass's parser, with one-line errors and each default once in `--help`.
 
@@ -152,20 +129,50 @@ def _shown(value):
     return str(value)
 
 
-def config_from_argv(config_class, argv, prog, description):
+def config_from_argv(config_class, argv, prog, description, **parser_options):
     """Parses flags, reads `--config FILE` under them, returns a validated config.
 
     Only the flags typed on the command line override the file, the file overrides the
     defaults. Each value of the file is checked on its own first (a wrong one is refused even
     when a flag replaces it); the relations between fields are checked once all are merged.
+    A config class without a `config` field (predict's, export's) takes the flags alone.
+    `parser_options` go to the parser (`formatter_class`).
     """
-    parser = OneLineArgumentParser(config_class, prog=prog, description=description)
+    parser = OneLineArgumentParser(
+        config_class, prog=prog, description=description, **parser_options
+    )
     given = parser.given_flags(argv)
+    if "config" not in {f.name for f in dataclasses.fields(config_class)}:
+        return config_class(**given)
     values = {}
     if given.get("config"):
         values = config_class.check_values(config_class.read_file(given["config"]))
     values.update(given)
     return config_class.from_dict(values)
+
+
+def check_output_parent(output, makes_parents):
+    """Refuses an `--output` whose folder cannot be written, before anything is read.
+
+    predict writes its file into an existing folder (`makes_parents=False`: a missing one is
+    refused); export creates the folders missing above its SavedModel, so the closest existing
+    one must be writable.
+    """
+    folder = os.path.dirname(os.path.abspath(output))
+    if not makes_parents and not os.path.isdir(folder):
+        raise NHITSInputError(
+            f"--output {output}: folder {folder} does not exist; create it or choose another "
+            "--output"
+        )
+    while not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        # export may replace a folder of its own, predict a file: hence "changed", "written".
+        where, nothing = (folder, "changed") if makes_parents else (f"folder {folder}", "written")
+        raise NHITSInputError(
+            f"--output {output} cannot be written: {where} is read-only; nothing was {nothing}: "
+            "choose a folder you can write to"
+        )
 
 
 def run(main, argv=None, resumable=False):

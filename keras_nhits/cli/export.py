@@ -14,35 +14,42 @@ import argparse
 import os
 import sys
 
-from keras_nhits.cli.common import run, start_backend_quietly
+from keras_nhits.cli.common import check_output_parent, config_from_argv, run, start_backend_quietly
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.serving.config import ExportConfig
+
+PROG = "python -m keras_nhits.export"
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(prog="python -m keras_nhits.export", description=__doc__)
-    parser.add_argument("--model", required=True, help="run folder (config.json + safetensors)")
-    parser.add_argument("--output", required=True, help="SavedModel folder to write")
-    parser.error = _one_line_error(parser)
-    args = parser.parse_args(argv)
+    # argparse's own formatter: the description (this docstring) is rewrapped to the terminal.
+    config = config_from_argv(
+        ExportConfig, argv, PROG, __doc__, formatter_class=argparse.HelpFormatter
+    )
+    return export(config)
+
+
+def export(config):
+    """Runs the command for an `ExportConfig`: the run folder's model as a SavedModel."""
     start_backend_quietly()
     from keras_nhits.saving.safetensors import CONFIG_FILE, load_model, read_config
     from keras_nhits.saving.saved_model import export_saved_model
     from keras_nhits.serving.forecaster import run_settings
 
-    record = read_config(args.model)
-    _, scaler = run_settings(record, os.path.join(args.model, CONFIG_FILE))
+    record = read_config(config.model)
+    _, scaler = run_settings(record, os.path.join(config.model, CONFIG_FILE))
     method = (scaler or {}).get("method", "none")
     if method != "none":
         raise NHITSInputError(
-            f"{args.model} was trained with --series-scaler {method}, whose statistics "
+            f"{config.model} was trained with --series-scaler {method}, whose statistics "
             "are per series and cannot travel in the SavedModel's raw-units signature; retrain "
             "with --series-scaler none or serve the run folder with keras_nhits.predict"
         )
-    check_output(args.output, args.model)
-    model = load_model(args.model)
-    export_saved_model(model, args.output, record=record)
+    check_output(config.output, config.model)
+    model = load_model(config.model)
+    export_saved_model(model, config.output, record=record)
     print(
-        f"wrote SavedModel {args.output} (input history [None, {model.input_size}], output "
+        f"wrote SavedModel {config.output} (input history [None, {model.input_size}], output "
         f"forecast [None, {model.horizon}])"
     )
     return 0
@@ -55,21 +62,7 @@ def check_output(output, run_folder):
     refuse_overlap(output, [run_folder], "--output", "the run folder it exports")
     refuse_overlap(output, [os.getcwd()], "--output", "the current folder")
     check_output_folder(output, "saved_model", "--output")
-    existing = os.path.dirname(os.path.abspath(output))
-    while not os.path.isdir(existing):
-        existing = os.path.dirname(existing)
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise NHITSInputError(
-            f"--output {output} cannot be written: {existing} is read-only; nothing was "
-            "changed: choose a folder you can write to"
-        )
-
-
-def _one_line_error(parser):
-    def error(message):
-        parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-
-    return error
+    check_output_parent(output, makes_parents=True)
 
 
 def run_command(argv=None):

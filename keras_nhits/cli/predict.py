@@ -19,10 +19,12 @@ import glob
 import os
 import sys
 
-from keras_nhits.cli.common import run, start_backend_quietly
-from keras_nhits.config import FILL_MODES, GAP_MODES
+from keras_nhits.cli.common import check_output_parent, config_from_argv, run, start_backend_quietly
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.serving.config import PredictConfig
 
+PROG = "python -m keras_nhits.predict"
+DESCRIPTION = __doc__.split("\n\n")[0]
 OUTPUT_FORMATS = (".csv", ".parquet")
 # Key-value metadata of a Parquet forecast file: how predict recognises a file it may replace.
 PARQUET_MARKER = {"written_by": "keras_nhits", "kind": "forecast"}
@@ -30,64 +32,25 @@ PARQUET_MARKER = {"written_by": "keras_nhits", "kind": "forecast"}
 MAX_HEADER_BYTES = 4096
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m keras_nhits.predict",
-        description=__doc__.split("\n\n")[0],
-    )
-    parser.add_argument("--model", required=True, help="run folder, SavedModel folder or .keras")
-    parser.add_argument("--data", required=True, help="CSV/Parquet file, folder or glob")
-    parser.add_argument(
-        "--output",
-        default="",
-        help="forecast file (.csv or .parquet) (default: CSV on stdout)",
-    )
-    parser.add_argument("--target", default=None, help="target column(s) (default: the run's)")
-    parser.add_argument("--time-col", default=None, help="time column (default: the run's)")
-    parser.add_argument("--id-col", default=None, help="id column (default: the run's)")
-    parser.add_argument(
-        "--fill",
-        default=None,
-        choices=FILL_MODES,
-        help="missing target values (default: the run's, else error)",
-    )
-    parser.add_argument(
-        "--gaps",
-        default=None,
-        choices=GAP_MODES,
-        help="gaps in the time index (default: the run's, else warn)",
-    )
-    parser.add_argument(
-        "--freq",
-        default=None,
-        help="step of the time index, as train --freq: h, 30min, D, B (business days), W, MS, "
-        "ME, QS, YS or a Polars duration (default: the run's, else inferred per series)",
-    )
-
-    def error(message):
-        parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-
-    parser.error = error
-    return parser
-
-
 def main(argv):
-    args = build_parser().parse_args(argv)
-    output = args.output
+    # argparse's own formatter: the one-line description is wrapped to the terminal.
+    config = config_from_argv(
+        PredictConfig, argv, PROG, DESCRIPTION, formatter_class=argparse.HelpFormatter
+    )
+    return predict(config)
+
+
+def predict(config):
+    """Runs the command for a `PredictConfig`: forecasts to `config.output` or stdout."""
+    output = config.output
     if output:
-        check_output(output, args.data)
+        check_output(output, config.data)
     start_backend_quietly()
     from keras_nhits.data import load_series
     from keras_nhits.serving.forecaster import csv_time_format, forecast_frame, load_forecaster
 
-    forecaster = load_forecaster(args.model)
-    options = {"target": "", "time_col": "", "id_col": "", "fill": "error", "gaps": "warn"}
-    options["freq"] = ""
-    options.update(forecaster.data_options)
-    for name in options:
-        if getattr(args, name) is not None:
-            options[name] = getattr(args, name)
-    series = load_series(args.data, **options)
+    forecaster = load_forecaster(config.model)
+    series = load_series(config.data, **config.reader_options(forecaster.data_options))
     for line in series.report:
         print(line, file=sys.stderr if not output else sys.stdout)
     time_col = series.columns.get("time") or "ds"
@@ -141,17 +104,7 @@ def check_output(output, data):
             f"--output {output} is inside the data folder {data}, whose files are all read as "
             "data; nothing was written: choose a file outside it"
         )
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise NHITSInputError(
-            f"--output {output}: folder {folder} does not exist; create it or choose another "
-            "--output"
-        )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise NHITSInputError(
-            f"--output {output} cannot be written: folder {folder} is read-only; nothing was "
-            "written: choose a folder you can write to"
-        )
+    check_output_parent(output, makes_parents=False)
     if os.path.lexists(output) and not is_forecast_file(output):
         raise NHITSInputError(
             f"--output {output} exists and is not a forecast file predict wrote; nothing was "

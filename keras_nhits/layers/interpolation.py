@@ -6,8 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_nhits.config import INTERPOLATION_MODES
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import check_choice, check_int
+from keras_nhits.options import INTERPOLATION_MODES, MAX_WINDOW
 
 # Keys' cubic convolution parameter, the value PyTorch and OpenCV use for bicubic resampling.
 _CUBIC_A = -0.75
@@ -29,10 +29,7 @@ def interpolation_matrix(n_knots, horizon, mode):
     Returns:
         A float64 NumPy array of shape `(n_knots, horizon)` whose columns sum to 1.
     """
-    if mode not in INTERPOLATION_MODES:
-        raise NHITSInputError(
-            f"interpolation must be one of {', '.join(INTERPOLATION_MODES)}; received {mode!r}"
-        )
+    check_choice("interpolation", mode, INTERPOLATION_MODES)
     scale = n_knots / horizon
     matrix = np.zeros((n_knots, horizon), dtype=np.float64)
     last = n_knots - 1
@@ -94,13 +91,9 @@ class ForecastInterpolation(keras.layers.Layer):
 
     def __init__(self, n_knots, horizon, mode="linear", **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("n_knots", n_knots), ("horizon", horizon)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise NHITSInputError(f"{name} must be a positive integer; received {value!r}")
-        if mode not in INTERPOLATION_MODES:
-            raise NHITSInputError(
-                f"mode must be one of {', '.join(INTERPOLATION_MODES)}; received {mode!r}"
-            )
+        check_int("n_knots", n_knots, 1, MAX_WINDOW)
+        check_int("horizon", horizon, 1, MAX_WINDOW)
+        check_choice("mode", mode, INTERPOLATION_MODES)
         self.n_knots = n_knots
         self.horizon = horizon
         self.mode = mode

@@ -3,10 +3,16 @@
 import keras
 from keras import ops
 
-from keras_nhits.config import INTERPOLATION_MODES, POOLING_MODES
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import check_choice, check_int, check_number
 from keras_nhits.layers.interpolation import ForecastInterpolation
 from keras_nhits.layers.pooling import WindowPooling
+from keras_nhits.options import (
+    INTERPOLATION_MODES,
+    MAX_LAYERS,
+    MAX_UNITS,
+    MAX_WINDOW,
+    POOLING_MODES,
+)
 
 
 @keras.saving.register_keras_serializable(package="keras_nhits")
@@ -62,22 +68,13 @@ class NHITSBlock(keras.layers.Layer):
             ("horizon", horizon),
             ("pool_size", pool_size),
             ("n_knots", n_knots),
-            ("hidden_size", hidden_size),
-            ("n_layers", n_layers),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise NHITSInputError(f"{name} must be a positive integer; received {value!r}")
-        if pooling not in POOLING_MODES:
-            raise NHITSInputError(
-                f"pooling must be one of {', '.join(POOLING_MODES)}; received {pooling!r}"
-            )
-        if interpolation not in INTERPOLATION_MODES:
-            raise NHITSInputError(
-                f"interpolation must be one of {', '.join(INTERPOLATION_MODES)}; "
-                f"received {interpolation!r}"
-            )
-        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-            raise NHITSInputError(f"dropout must be in [0, 1); received {dropout!r}")
+            check_int(name, value, 1, MAX_WINDOW)
+        check_int("hidden_size", hidden_size, 1, MAX_UNITS)
+        check_int("n_layers", n_layers, 1, MAX_LAYERS)
+        check_choice("pooling", pooling, POOLING_MODES)
+        check_choice("interpolation", interpolation, INTERPOLATION_MODES)
+        check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
         self.input_size = input_size
         self.horizon = horizon
         self.pool_size = pool_size

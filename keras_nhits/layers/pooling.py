@@ -5,8 +5,8 @@ import math
 import keras
 from keras import ops
 
-from keras_nhits.config import POOLING_MODES
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, check_choice, check_int
+from keras_nhits.options import MAX_WINDOW, POOLING_MODES
 
 
 @keras.saving.register_keras_serializable(package="keras_nhits")
@@ -35,12 +35,8 @@ class WindowPooling(keras.layers.Layer):
 
     def __init__(self, pool_size, mode="max", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
-            raise NHITSInputError(f"pool_size must be a positive integer; received {pool_size!r}")
-        if mode not in POOLING_MODES:
-            raise NHITSInputError(
-                f"mode must be one of {', '.join(POOLING_MODES)}; received {mode!r}"
-            )
+        check_int("pool_size", pool_size, 1, MAX_WINDOW)
+        check_choice("mode", mode, POOLING_MODES)
         self.pool_size = pool_size
         self.mode = mode
 

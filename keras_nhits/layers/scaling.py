@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from keras_nhits.config import WINDOW_SCALERS
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import check_choice, check_number
+from keras_nhits.options import WINDOW_SCALERS
 
 
 @keras.saving.register_keras_serializable(package="keras_nhits")
@@ -41,12 +41,8 @@ class WindowScaler(keras.layers.Layer):
     def __init__(self, method="standard", epsilon=1e-6, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        if method not in WINDOW_SCALERS:
-            raise NHITSInputError(
-                f"method must be one of {', '.join(WINDOW_SCALERS)}; received {method!r}"
-            )
-        if not isinstance(epsilon, (int, float)) or not epsilon > 0:
-            raise NHITSInputError(f"epsilon must be a positive number; received {epsilon!r}")
+        check_choice("method", method, WINDOW_SCALERS)
+        check_number("epsilon", epsilon, 0.0, low_inclusive=False)
         self.method = method
         self.epsilon = float(epsilon)
 

@@ -1,9 +1,11 @@
 """The N-HiTS model: stacks of blocks, doubly-residual stacking and per-window scaling."""
 
+import dataclasses
+
 import keras
 from keras import ops
 
-from keras_nhits.config import validate_model_arguments
+from keras_nhits.config import ModelConfig
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.scaling import WindowScaler
@@ -37,10 +39,14 @@ class NHITS(keras.Model):
         pooling: str, `"max"` (default) or `"average"`.
         interpolation: str, `"linear"` (default), `"nearest"` or `"cubic"`.
         dropout: float, MLP dropout. Default 0.
-        activation: str, MLP activation. Default `"relu"`.
+        activation: str, MLP activation (in Python also a Keras activation function). Default
+            `"relu"`.
         scaler: str, per-window scaling: `"identity"`, `"standard"` (default), `"robust"`,
             `"minmax"`.
         naive_level: bool, start the forecast from the last input value. Default True.
+
+    The arguments are checked and kept as one `ModelConfig`, `model.model_config`; `model.horizon`
+    and the other arguments read it, and `get_config` is its fields.
 
     Input shape: `(batch, L)` raw values. Output shape: `(batch, H)` raw values, float32 (also
     under a `mixed_float16` policy, where the blocks compute in float16).
@@ -74,66 +80,45 @@ class NHITS(keras.Model):
         naive_level=True,
         **kwargs,
     ):
+        # The signature names the fields for users; ModelConfig checks them (the one place), and
+        # a field it has that the signature lacks still arrives, through **kwargs.
+        arguments = {k: v for k, v in locals().items() if k in _FIELDS}
+        arguments.update({k: kwargs.pop(k) for k in _FIELDS & kwargs.keys()})
+        config = ModelConfig(**arguments)
+        # Stored by its Keras name (or serialized form), so that get_config is JSON.
+        config.activation = keras.activations.serialize(keras.activations.get(config.activation))
         super().__init__(**kwargs)
-        pool_sizes = tuple(pool_sizes)
-        freq_downsample = tuple(freq_downsample)
-        validate_model_arguments(
-            input_size=input_size,
-            horizon=horizon,
-            n_stacks=n_stacks,
-            n_blocks=n_blocks,
-            hidden_size=hidden_size,
-            n_layers=n_layers,
-            pool_sizes=pool_sizes,
-            freq_downsample=freq_downsample,
-            pooling=pooling,
-            interpolation=interpolation,
-            dropout=dropout,
-            scaler=scaler,
-            activation=activation,
-        )
-        self.input_size = input_size
-        self.horizon = horizon
-        self.n_stacks = n_stacks
-        self.n_blocks = n_blocks if isinstance(n_blocks, int) else tuple(n_blocks)
-        self.hidden_size = hidden_size
-        self.n_layers = n_layers
-        self.pool_sizes = pool_sizes
-        self.freq_downsample = freq_downsample
-        self.pooling = pooling
-        self.interpolation = interpolation
-        self.dropout = float(dropout)
-        self.activation = keras.activations.serialize(keras.activations.get(activation))
-        self.scaler = scaler
-        self.naive_level = bool(naive_level)
+        self.model_config = config
 
         # === Layers ===
-        blocks_per_stack = (
-            (self.n_blocks,) * n_stacks if isinstance(self.n_blocks, int) else self.n_blocks
-        )
-        self.window_scaler = WindowScaler(scaler, name="window_scaler")
+        blocks = config.n_blocks
+        blocks_per_stack = (blocks,) * config.n_stacks if isinstance(blocks, int) else blocks
+        self.window_scaler = WindowScaler(config.scaler, name="window_scaler")
         # One flat list (Keras tracks it); `_block_stack[i]` is the stack of block i.
         self.blocks = []
         self._block_stack = []
         for s, n in enumerate(blocks_per_stack):
             for b in range(n):
                 self._block_stack.append(s)
-                self.blocks.append(
-                    NHITSBlock(
-                        input_size=input_size,
-                        horizon=horizon,
-                        pool_size=pool_sizes[s],
-                        n_knots=max(horizon // freq_downsample[s], 1),
-                        hidden_size=hidden_size,
-                        n_layers=n_layers,
-                        pooling=pooling,
-                        interpolation=interpolation,
-                        dropout=dropout,
-                        activation=activation,
-                        dtype=self.dtype_policy,
-                        name=f"stack_{s}_block_{b}",
-                    )
-                )
+                self.blocks.append(self._make_block(s, name=f"stack_{s}_block_{b}"))
+
+    def _make_block(self, s, name):
+        """A block of stack `s`."""
+        config = self.model_config
+        return NHITSBlock(
+            input_size=config.input_size,
+            horizon=config.horizon,
+            pool_size=config.pool_sizes[s],
+            n_knots=max(config.horizon // config.freq_downsample[s], 1),
+            hidden_size=config.hidden_size,
+            n_layers=config.n_layers,
+            pooling=config.pooling,
+            interpolation=config.interpolation,
+            dropout=config.dropout,
+            activation=config.activation,
+            dtype=self.dtype_policy,
+            name=name,
+        )
 
     def build(self, input_shape=None):
         shape = (None if input_shape is None else input_shape[0], self.input_size)
@@ -191,33 +176,20 @@ class NHITS(keras.Model):
         return (input_shape[0], self.horizon)
 
     def get_config(self):
-        config = {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "input_size": self.input_size,
-            "horizon": self.horizon,
-            "n_stacks": self.n_stacks,
-            "n_blocks": self.n_blocks,
-            "hidden_size": self.hidden_size,
-            "n_layers": self.n_layers,
-            "pool_sizes": self.pool_sizes,
-            "freq_downsample": self.freq_downsample,
-            "pooling": self.pooling,
-            "interpolation": self.interpolation,
-            "dropout": self.dropout,
-            "activation": self.activation,
-            "scaler": self.scaler,
-            "naive_level": self.naive_level,
-        }
-        return config
+        # Keras' own from_config passes this back to __init__ (ModelConfig turns lists read
+        # from a .keras file back into tuples).
+        return {**super().get_config(), **dataclasses.asdict(self.model_config)}
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if "dtype" in config and isinstance(config["dtype"], dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        for name in ("pool_sizes", "freq_downsample", "n_blocks"):
-            if isinstance(config.get(name), list):
-                config[name] = tuple(config[name])
-        return cls(**config)
+
+_FIELDS = {spec.name for spec in dataclasses.fields(ModelConfig)}
+
+
+def _config_property(name):
+    return property(
+        lambda self: getattr(self.model_config, name), doc=f"`model_config.{name}`, read-only."
+    )
+
+
+# `model.horizon` and the like read the one ModelConfig; nothing keeps a second copy.
+for _name in sorted(_FIELDS):
+    setattr(NHITS, _name, _config_property(_name))

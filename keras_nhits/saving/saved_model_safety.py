@@ -22,8 +22,8 @@ it only when every operation in it is of a type keras_nhits' own export writes:
 `COMPUTE_OPS`, `SAVE_OPS` and `RESTORE_OPS` were collected from exports of our own models; after
 a TensorFlow or model change, regenerate them on each export backend with
 
-    KERAS_BACKEND=tensorflow python -m keras_nhits.saving.saved_model_safety --collect
-    KERAS_BACKEND=jax python -m keras_nhits.saving.saved_model_safety --collect
+    KERAS_BACKEND=tensorflow python -m keras_nhits.saving.saved_model_ops
+    KERAS_BACKEND=jax python -m keras_nhits.saving.saved_model_ops
 
 and paste the union. What the check does not promise: that the forecast is right, or that the
 model does not compute for a long time or ask for a lot of memory (a large constant, a long loop);
@@ -43,79 +43,29 @@ MAX_SAVED_MODEL_BYTES = 512 * 2**20
 SHOWN_OPS = 6
 
 # === Allowlists ===
-# The union of the op types found by `--collect` (exports of every option that changes the
+# The union of the op types found by `saved_model_ops` (exports of every option that changes the
 # graph: pooling, interpolation, window scaler, every activation of config.ACTIVATIONS, dropout,
 # naive_level, several blocks per stack, the mixed_float16 policy) on TensorFlow 2.21 + Keras
-# 3.15, from the TensorFlow and the JAX (jax2tf) backends.
+# 3.15, from the TensorFlow and the JAX (jax2tf) backends. Several names a line (ruff would put
+# each on its own and make these tuples most of the module).
+# fmt: off
 COMPUTE_OPS = (
-    "Abs",
-    "AddV2",
-    "Any",
-    "AssignVariableOp",
-    "BiasAdd",
-    "Cast",
-    "Ceil",
-    "ConcatV2",
-    "Const",
-    "Elu",
-    "Erfc",
-    "ExpandDims",
-    "GatherV2",
-    "Greater",
-    "Identity",
-    "IdentityN",
-    "IsNan",
-    "LeakyRelu",
-    "MatMul",
-    "Max",
-    "Maximum",
-    "Mean",
-    "Min",
-    "Minimum",
-    "Mul",
-    "Neg",
-    "NoOp",
-    "OnesLike",
-    "Pack",
-    "PadV2",
-    "Placeholder",
-    "ReadVariableOp",
-    "RealDiv",
-    "Relu",
-    "Relu6",
-    "Reshape",
-    "SelectV2",
-    "Selu",
-    "Shape",
-    "Sigmoid",
-    "Softplus",
-    "Softsign",
-    "Sqrt",
-    "Square",
-    "StatefulPartitionedCall",
-    "StridedSlice",
-    "Sub",
-    "Sum",
-    "Tanh",
-    "TopKV2",
-    "Transpose",
-    "VarHandleOp",
-    "VarIsInitializedOp",
-    "XlaCallModule",
-    "ZerosLike",
+    "Abs", "AddV2", "Any", "AssignVariableOp", "BiasAdd", "Cast", "Ceil", "ConcatV2", "Const",
+    "Elu", "Erfc", "ExpandDims", "GatherV2", "Greater", "Identity", "IdentityN", "IsNan",
+    "LeakyRelu", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "NoOp",
+    "OnesLike", "Pack", "PadV2", "Placeholder", "ReadVariableOp", "RealDiv", "Relu", "Relu6",
+    "Reshape", "SelectV2", "Selu", "Shape", "Sigmoid", "Softplus", "Softsign", "Sqrt", "Square",
+    "StatefulPartitionedCall", "StridedSlice", "Sub", "Sum", "Tanh", "TopKV2", "Transpose",
+    "VarHandleOp", "VarIsInitializedOp", "XlaCallModule", "ZerosLike",
 )
 # In `__inference__traced_save_*`, reached from the saver definition's save tensor only.
 SAVE_OPS = (
-    "DisableCopyOnRead",
-    "MergeV2Checkpoints",
-    "SaveV2",
-    "Select",
-    "ShardedFilename",
-    "StaticRegexFullMatch",
-    "StringJoin",
+    "DisableCopyOnRead", "MergeV2Checkpoints", "SaveV2", "Select", "ShardedFilename",
+    "StaticRegexFullMatch", "StringJoin",
 )
 # In `__inference__traced_restore_*`, reached from the saver definition's restore op only.
 RESTORE_OPS = ("RestoreV2",)
+# fmt: on
 
 # Found in no module of ours; present in the custom-call targets of every host callback.
 _CALLBACK_WORDS = (b"callback", b"call_tf")
@@ -389,85 +339,25 @@ def _summarise(names):
     return shown if more <= 0 else f"{shown} and {more} more"
 
 
-# === Regenerating the allowlists ===
-
-
-def _grid():
-    """One model per option value that changes the exported graph (options vary one at a time
-    from the defaults of a tiny model: each option's ops are local to the layer it sets)."""
-    from keras_nhits.config import ACTIVATIONS, INTERPOLATION_MODES, POOLING_MODES, WINDOW_SCALERS
-
-    base = {"input_size": 24, "horizon": 6, "hidden_size": 8}
-    variants = [{}]
-    variants += [{"pooling": p} for p in POOLING_MODES]
-    variants += [{"interpolation": i} for i in INTERPOLATION_MODES]
-    variants += [{"scaler": s} for s in WINDOW_SCALERS]
-    variants += [{"activation": a} for a in ACTIVATIONS]
-    variants += [{"dropout": 0.3}, {"naive_level": False}, {"n_blocks": 2}, {"n_layers": 1}]
-    variants += [{"horizon": 1, "freq_downsample": (8, 8, 1)}, {"pool_sizes": (1, 1, 1)}]
-    variants += [{"mixed_float16": True}]
-    return [{**base, **v} for v in variants]
-
-
-def collect(folder):
-    """Exports a model per `_grid()` entry under `folder` on the current backend; returns
-    `{role: sorted op types}` over all of them."""
-    import keras
-
-    from keras_nhits.models.nhits import NHITS
-    from keras_nhits.saving.saved_model import export_saved_model
-
-    found = {_COMPUTE: set(), _SAVE: set(), _RESTORE: set()}
-    for i, options in enumerate(_grid()):
-        options = dict(options)
-        policy = keras.config.dtype_policy()
-        if options.pop("mixed_float16", False):
-            keras.config.set_dtype_policy("mixed_float16")
-        try:
-            model = NHITS(**options)
-            path = export_saved_model(model, os.path.join(folder, f"model_{i}"))
-        finally:
-            keras.config.set_dtype_policy(policy)
-        meta_graph = _only_meta_graph(path, read_saved_model(path))
-        for op, roles in _ops_with_roles(meta_graph):
-            for role in roles:
-                found[role].add(op)
-    save = found[_SAVE] - found[_COMPUTE]
-    restore = found[_RESTORE] - found[_COMPUTE]
-    return {_COMPUTE: sorted(found[_COMPUTE]), _SAVE: sorted(save), _RESTORE: sorted(restore)}
-
-
 def main(argv):
-    """`python -m keras_nhits.saving.saved_model_safety FOLDER` checks a SavedModel (exit 2 and one
-    line when it is refused); `--collect` prints the op types of our exports on this backend."""
+    """`python -m keras_nhits.saving.saved_model_safety FOLDER` checks a SavedModel: exit 2 and one
+    line when it is refused."""
     import argparse
-    import tempfile
 
     from keras_nhits.cli.common import start_backend_quietly
 
     parser = argparse.ArgumentParser(
         prog="python -m keras_nhits.saving.saved_model_safety",
-        description="Check a SavedModel's operations before loading it, or print the op types "
-        "keras_nhits' export writes.",
+        description="Check a SavedModel's operations before loading it.",
     )
-    parser.add_argument("folder", nargs="?", help="SavedModel folder to check")
-    parser.add_argument(
-        "--collect", action="store_true", help="export our models and print their op types"
-    )
+    parser.add_argument("folder", help="SavedModel folder to check")
 
     def error(message):
         parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
 
     parser.error = error
     args = parser.parse_args(argv)
-    if not args.collect and not args.folder:
-        parser.error("give a SavedModel folder, or --collect")
     start_backend_quietly()
-    if args.collect:
-        with tempfile.TemporaryDirectory() as temp:
-            for role, ops in collect(temp).items():
-                print(f"{role}: {tuple(ops)!r}")
-        return 0
     check_saved_model(args.folder)
     print(f"{args.folder} holds only operations keras_nhits' export writes")
     return 0

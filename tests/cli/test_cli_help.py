@@ -44,30 +44,81 @@ def test_train_help_shows_each_default_once(capsys):
         assert "(default: )" not in text, (flag, text)
 
 
-def test_shared_parser_shows_a_default_once_and_no_empty_one(capsys):
-    parser = cli.argument_parser("predict", "forecast")
-    parser.add_argument("--model", required=True, help="run folder")
-    parser.add_argument("--output", default="", help="forecast file (default: stdout)")
-    parser.add_argument("--target", default=None, help="target column(s) (default: the run's)")
-    parser.add_argument("--fill", default="error", help="missing values")
-    parser.add_argument("--quiet", action="store_true", help="fewer lines")
-    with pytest.raises(SystemExit):
-        parser.parse_args(["--help"])
-    helps = _flag_helps(capsys.readouterr().out)
-    assert helps["--model"] == "run folder"
-    assert helps["--output"] == "forecast file (default: stdout)"
-    assert helps["--target"] == "target column(s) (default: the run's)"
-    assert helps["--fill"] == "missing values (default: error)"
-    assert helps["--quiet"] == "fewer lines"
-
-
-def test_shared_parser_errors_are_one_line_exit_2(capsys):
-    parser = cli.argument_parser("predict", "forecast")
-    parser.add_argument("--model", required=True)
+def _command_help(module, capsys):
     with pytest.raises(SystemExit) as exit_:
-        parser.parse_args([])
+        module.main(["--help"])
+    assert exit_.value.code == 0
+    return _flag_helps(capsys.readouterr().out)
+
+
+def test_predict_help_is_generated_from_its_config_with_each_default_once(capsys):
+    from keras_nhits.cli import predict
+
+    helps = _command_help(predict, capsys)
+    assert helps["--model"] == "run folder, SavedModel folder or .keras"
+    assert helps["--output"] == "forecast file (.csv or .parquet) (default: CSV on stdout)"
+    assert helps["--target"] == "target column(s) (default: the run's)"
+    assert helps["--fill"].endswith("missing target values (default: the run's, else error)")
+    for flag, text in helps.items():
+        assert text.count("default") <= 1, (flag, text)
+
+
+def test_export_help_lists_its_two_flags(capsys):
+    from keras_nhits.cli import export
+
+    helps = _command_help(export, capsys)
+    assert helps["--model"] == "run folder (config.json + safetensors)"
+    assert helps["--output"] == "SavedModel folder to write"
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "missing"),
+    [
+        ("predict", [], "--model, --data"),
+        ("predict", ["--model", "run"], "--data"),
+        ("export", ["--output", "saved"], "--model"),
+    ],
+)
+def test_required_flags_are_refused_in_one_line_exit_2(capsys, command, argv, missing):
+    import importlib
+
+    module = importlib.import_module(f"keras_nhits.cli.{command}")
+    with pytest.raises(SystemExit) as exit_:
+        module.main(argv)
     assert exit_.value.code == cli.EXIT_INPUT
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"python -m keras_nhits.{command}: error: the following arguments are required: "
+        f"{missing} (see --help)"
+    ]
+
+
+def test_predict_config_refuses_a_bad_field_by_name():
+    from keras_nhits.errors import NHITSInputError
+    from keras_nhits.serving.config import PredictConfig
+
+    for values, name in (
+        ({"fill": "bad"}, "fill"),
+        ({"freq": "M"}, "--freq"),
+        ({"id_col": 3}, "id_col"),
+    ):
+        with pytest.raises(NHITSInputError, match=re.escape(name)):
+            PredictConfig(model="run", data="data.csv", **values)
+
+
+def test_predict_flags_override_the_run_settings_and_none_keeps_them():
+    from keras_nhits.serving.config import PredictConfig
+
+    config = PredictConfig(model="run", data="data.csv", fill="ffill", freq="")
+    options = config.reader_options({"target": "close", "fill": "zero", "freq": "h"})
+    assert options == {
+        "target": "close",
+        "time_col": "",
+        "id_col": "",
+        "fill": "ffill",
+        "gaps": "warn",
+        "freq": "",
+    }
 
 
 def _interrupted(argv):

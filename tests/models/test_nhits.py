@@ -1,7 +1,11 @@
+import dataclasses
+import inspect
+
 import keras
 import numpy as np
 import pytest
 
+from keras_nhits.config import ModelConfig
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.models import NHITS
 from tests.conftest import to_numpy
@@ -183,3 +187,32 @@ def test_a_wrong_input_width_is_named():
     model = NHITS(24, 6, **TINY)
     with pytest.raises(NHITSInputError, match="input_size=24"):
         model(np.zeros((2, 30), "float32"))
+
+
+def test_signature_defaults_are_the_model_config_defaults():
+    parameters = inspect.signature(NHITS.__init__).parameters
+    for spec in dataclasses.fields(ModelConfig):
+        if spec.name in parameters and spec.name not in ("input_size", "horizon"):
+            assert parameters[spec.name].default == spec.default, spec.name
+
+
+def test_get_config_is_the_base_config_and_every_model_config_field():
+    model = NHITS(24, 6, n_blocks=[1, 2, 1], pool_sizes=[2, 1, 1], **TINY)
+    names = [spec.name for spec in dataclasses.fields(ModelConfig)]
+    assert set(model.get_config()) == {"name", "trainable", "dtype", *names}
+    assert model.n_blocks == (1, 2, 1) and model.pool_sizes == (2, 1, 1)
+    assert all(getattr(model, name) == getattr(model.model_config, name) for name in names)
+
+
+def test_a_mixed_policy_and_a_callable_activation_survive_from_config():
+    model = NHITS(24, 6, activation=keras.activations.gelu, dtype="mixed_float16", **TINY)
+    clone = NHITS.from_config(model.get_config())
+    assert clone.dtype_policy.name == "mixed_float16"
+    assert clone.activation == "gelu"
+    assert clone.get_config() == model.get_config()
+
+
+def test_arguments_are_read_only():
+    model = NHITS(24, 6, **TINY)
+    with pytest.raises(AttributeError):
+        model.horizon = 12

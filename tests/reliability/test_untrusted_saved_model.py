@@ -417,6 +417,28 @@ def test_our_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options)
 
 
 @ONE_BACKEND
+def test_the_ops_tool_prints_what_the_allowlists_hold(monkeypatch, capfd):
+    # One tiny model instead of the whole grid: the claim is that the tool's printout is the
+    # allowlists' form, found the way the check reads a graph.
+    import ast
+
+    from keras_nhits.saving import saved_model_ops
+
+    monkeypatch.setattr(
+        saved_model_ops,
+        "export_grid",
+        lambda: [{"input_size": INPUT, "horizon": HORIZON, "hidden_size": 8}],
+    )
+    assert saved_model_ops.main([]) == 0
+    printed = dict(line.split(": ", 1) for line in capfd.readouterr().out.strip().splitlines())
+    assert set(printed) == {"compute", "save", "restore"}
+    allowed = {"compute": COMPUTE_OPS, "save": SAVE_OPS, "restore": RESTORE_OPS}
+    for role, ops in printed.items():
+        ops = ast.literal_eval(ops)
+        assert ops and set(ops) <= set(allowed[role]), role
+
+
+@ONE_BACKEND
 def test_no_file_or_python_op_is_on_the_compute_allowlist():
     io_ops = {
         "ReadFile",
