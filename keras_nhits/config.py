@@ -7,7 +7,8 @@ that each part of the library receives only its own settings: `ModelConfig` goes
 `DataConfig` to the readers and the window pipeline, `TrainerConfig` to the optimizer and callbacks.
 
 Defaults are immutable (tuples, not lists). Validation happens in `__post_init__` and raises
-`NHITSInputError` (a `ValueError`) naming the field, what was expected and what was received.
+`NHITSInputError` (a `ValueError`) naming the field, what was expected and what was received; a
+NumPy number is taken and stored as the Python number it holds, so the config writes as JSON.
 """
 
 import dataclasses
@@ -22,6 +23,7 @@ from keras_nhits.config_file import (
     int_tuple_field,
     parse_int_tuple,
 )
+from keras_nhits.data_checks import MAX_BATCH, MAX_SEED, check_splits
 from keras_nhits.errors import (
     NHITSInputError,
     check_choice,
@@ -37,7 +39,6 @@ from keras_nhits.options import (
     JIT_MODES,
     LOSSES,
     MAX_CLIPNORM,
-    MAX_COUNT,
     MAX_GPU,
     MAX_LAYERS,
     MAX_UNITS,
@@ -97,16 +98,15 @@ class ModelConfig(StrictFields):
         if isinstance(self.n_blocks, (tuple, list)):  # one count per stack (a list from JSON)
             self.n_blocks = parse_int_tuple(self.n_blocks, "n_blocks")
         check_flags(self, ModelConfig)
-        check_int("input_size", self.input_size, 1, MAX_WINDOW)
-        check_int("horizon", self.horizon, 1, MAX_WINDOW)
-        check_int("n_stacks", self.n_stacks, 1, MAX_LAYERS)
-        check_int("hidden_size", self.hidden_size, 1, MAX_UNITS)
-        check_int("n_layers", self.n_layers, 1, MAX_LAYERS)
+        self.input_size = check_int("input_size", self.input_size, 1, MAX_WINDOW)
+        self.horizon = check_int("horizon", self.horizon, 1, MAX_WINDOW)
+        self.n_stacks = check_int("n_stacks", self.n_stacks, 1, MAX_LAYERS)
+        self.hidden_size = check_int("hidden_size", self.hidden_size, 1, MAX_UNITS)
+        self.n_layers = check_int("n_layers", self.n_layers, 1, MAX_LAYERS)
         self._check_stacks()
         check_choice("pooling", self.pooling, POOLING_MODES)
         check_choice("interpolation", self.interpolation, INTERPOLATION_MODES)
-        check_number("dropout", self.dropout, 0.0, 1.0, high_inclusive=False)
-        self.dropout = float(self.dropout)
+        self.dropout = float(check_number("dropout", self.dropout, 0.0, 1.0, high_inclusive=False))
         check_choice("scaler", self.scaler, WINDOW_SCALERS)
         # In Python a model may also take a Keras activation function or its serialized form.
         if isinstance(self.activation, str):
@@ -123,7 +123,7 @@ class ModelConfig(StrictFields):
         if isinstance(self.n_blocks, tuple):
             per_stack["n_blocks"] = self.n_blocks
         else:
-            check_int("n_blocks", self.n_blocks, 1, MAX_LAYERS)
+            self.n_blocks = check_int("n_blocks", self.n_blocks, 1, MAX_LAYERS)
         for name, values in per_stack.items():
             if len(values) != self.n_stacks:
                 raise NHITSInputError(
@@ -201,23 +201,13 @@ class DataConfig(StrictFields):
         check_choice("fill", self.fill, FILL_MODES)
         check_choice("gaps", self.gaps, GAP_MODES)
         check_choice("series_scaler", self.series_scaler, SERIES_SCALERS)
-        for name in ("val_split", "test_split"):
-            value = getattr(self, name)
-            check_number(name, value, 0.0, MAX_COUNT)
-            if value >= 1 and float(value) != int(value):
-                raise NHITSInputError(
-                    f"{name} must be a fraction below 1 or a whole count of steps; received {value}"
-                )
-        if self.val_split < 1 and self.test_split < 1 and self.val_split + self.test_split >= 1:
-            raise NHITSInputError(
-                "val_split + test_split must leave some data for training; received "
-                f"{self.val_split} + {self.test_split}"
-            )
-        check_int("batch_size", self.batch_size, 1, 1 << 20)
-        check_int("stride", self.stride, 1)
-        check_int("windows_per_epoch", self.windows_per_epoch, 0)
+        # The same rules as prepare_splits and make_dataset, from the same place.
+        self.val_split, self.test_split = check_splits(self.val_split, self.test_split)
+        self.batch_size = check_int("batch_size", self.batch_size, 1, MAX_BATCH)
+        self.stride = check_int("stride", self.stride, 1)
+        self.windows_per_epoch = check_int("windows_per_epoch", self.windows_per_epoch, 0)
         check_texts(self, DataConfig)
-        check_int("seed", self.seed, 0, 2**32 - 1)
+        self.seed = check_int("seed", self.seed, 0, MAX_SEED)
         if self.freq:
             # Imported here, not at the top: keras_nhits.frequency is data code, kept apart from
             # the config, and it loads no backend.
@@ -286,22 +276,22 @@ class TrainerConfig(StrictFields):
     )
 
     def __post_init__(self):
-        check_int("epochs", self.epochs, 1)
-        check_number("lr", self.lr, 0.0, low_inclusive=False)
+        self.epochs = check_int("epochs", self.epochs, 1)
+        self.lr = check_number("lr", self.lr, 0.0, low_inclusive=False)
         check_choice("loss", self.loss, LOSSES)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        check_number("weight_decay", self.weight_decay, 0.0)
+        self.weight_decay = check_number("weight_decay", self.weight_decay, 0.0)
         # Keras scales gradients by clipnorm / norm in float32: beyond ~1e38 that is inf / inf,
         # NaN weights and a "training diverged" that blames the rate.
-        check_number("clipnorm", self.clipnorm, 0.0, MAX_CLIPNORM)
-        check_int("patience", self.patience, 0)
-        check_int("lr_patience", self.lr_patience, 0)
-        check_number(
+        self.clipnorm = check_number("clipnorm", self.clipnorm, 0.0, MAX_CLIPNORM)
+        self.patience = check_int("patience", self.patience, 0)
+        self.lr_patience = check_int("lr_patience", self.lr_patience, 0)
+        self.lr_factor = check_number(
             "lr_factor", self.lr_factor, 0.0, 1.0, low_inclusive=False, high_inclusive=False
         )
-        check_int("lr_decays", self.lr_decays, 0)
-        check_int("season_length", self.season_length, 0, MAX_WINDOW)
-        check_int("gpu", self.gpu, -1, MAX_GPU)
+        self.lr_decays = check_int("lr_decays", self.lr_decays, 0)
+        self.season_length = check_int("season_length", self.season_length, 0, MAX_WINDOW)
+        self.gpu = check_int("gpu", self.gpu, -1, MAX_GPU)
         check_choice("jit_compile", self.jit_compile, JIT_MODES)
         check_flags(self, TrainerConfig)
         check_texts(self, TrainerConfig)

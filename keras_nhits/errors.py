@@ -7,11 +7,15 @@ that already catches `ValueError` keeps working, and the CLI turns it into one l
 exit code 2.
 
 `check_int`, `check_number` and `check_choice` are the one copy of the argument checks: the config
-dataclasses and the layers call them, so a bad value reads the same wherever it is caught.
+dataclasses, the layers and the data functions (`load_series`, `prepare_splits`, `make_dataset`)
+call them, so a bad value reads the same wherever it is caught. They take NumPy scalars as well
+as Python numbers, return the value as a Python one, and import nothing heavy (`numbers` knows
+NumPy's types without NumPy being imported here).
 """
 
 import difflib
 import math
+import numbers
 
 from keras_nhits.options import MAX_COUNT
 
@@ -43,27 +47,41 @@ def short_repr(value):
 
 
 def check_choice(name, value, choices):
-    """Refuses a `value` that is not one of `choices`, listing them."""
+    """Refuses a `value` that is not one of `choices`, listing them; returns it."""
     if not isinstance(value, str) or value not in choices:
         raise NHITSInputError(
             f"{name} must be one of {', '.join(choices)}; received {short_repr(value)}"
         )
+    return value
 
 
 def check_int(name, value, low, high=MAX_COUNT):
-    """Refuses anything but an int (a bool is not one) in `[low, high]`."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """Refuses anything but a whole number in `[low, high]`; returns it as a Python int.
+
+    A NumPy integer is one (`numbers.Integral` holds NumPy's integer types, and the data API is
+    called with them); a bool, NumPy's included, is not. The Python int returned keeps NumPy's
+    fixed-width arithmetic, which wraps silently, out of what the caller computes with it.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise NHITSInputError(f"{name} must be an integer; received {short_repr(value)}")
+    value = int(value)
     if value < low or value > high:
         raise NHITSInputError(
             f"{name} must be between {low} and {high}; received {short_repr(value)}"
         )
+    return value
 
 
 def check_number(name, value, low, high=None, low_inclusive=True, high_inclusive=True):
-    """Refuses anything but a finite int or float (a bool is not one) within the bounds."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """Refuses anything but a finite real number (a bool is not one) within the bounds; returns
+    it as a Python int or float.
+
+    NumPy's integers and floats are numbers (`numbers.Real`). A whole number beyond `MAX_COUNT`
+    and inf are refused here, by name, before a caller's `int(value)` raises `OverflowError`.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise NHITSInputError(f"{name} must be a number; received {short_repr(value)}")
+    value = int(value) if isinstance(value, numbers.Integral) else float(value)
     if isinstance(value, int) and abs(value) > MAX_COUNT:
         raise NHITSInputError(f"{name} must be at most {MAX_COUNT}; received {short_repr(value)}")
     if not math.isfinite(value):
@@ -75,6 +93,7 @@ def check_number(name, value, low, high=None, low_inclusive=True, high_inclusive
         if high is not None:
             bound += f" and {'at most' if high_inclusive else 'below'} {high}"
         raise NHITSInputError(f"{name} must be {bound}; received {value}")
+    return value
 
 
 def unknown_names(what, names, known):

@@ -11,15 +11,15 @@ are interleaved (say, sorted by time first) the rows are regrouped in memory and
 import numpy as np
 import polars as pl
 
-from keras_nhits.config import FILL_MODES, GAP_MODES
 from keras_nhits.data.cleaning import clean_series
 from keras_nhits.data.columns import resolve_columns
 from keras_nhits.data.report import Report
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.sources import open_source, polars_errors
 from keras_nhits.data.timeindex import check_parsed, time_expression
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, check_choice, check_int
 from keras_nhits.frequency import parse_spec
+from keras_nhits.options import FILL_MODES, GAP_MODES
 
 # Rows per slice of a long-format source: small enough to keep the slice's float64 and int64
 # copies far below the float32 values, large enough that Polars' per-query cost is negligible.
@@ -107,10 +107,9 @@ def load_series(
         >>> series.ids, series.lengths.tolist()
         (['y'], [10])
     """
-    if fill not in FILL_MODES:
-        raise NHITSInputError(f"fill must be one of {', '.join(FILL_MODES)}; received {fill!r}")
-    if gaps not in GAP_MODES:
-        raise NHITSInputError(f"gaps must be one of {', '.join(GAP_MODES)}; received {gaps!r}")
+    check_choice("fill", fill, FILL_MODES)
+    check_choice("gaps", gaps, GAP_MODES)
+    chunk_rows = check_int("chunk_rows", chunk_rows, 1)
     spec = parse_spec(freq) if str(freq).strip() else None
     src = open_source(source, id_col=id_col)
     schema, n_rows, cols = _inspect(src, target=target, time_col=time_col, id_col=id_col)
@@ -119,7 +118,7 @@ def load_series(
         time_expr, unit = time_expression(cols.time, schema[cols.time])
     options = (cols, time_expr, unit, schema, fill, gaps, src.name, spec)
     with polars_errors(src.name):
-        reader = _read(src.frame, n_rows, options, max(int(chunk_rows), 1))
+        reader = _read(src.frame, n_rows, options, chunk_rows)
     return reader.finish()
 
 

@@ -19,7 +19,9 @@ import numpy as np
 import tensorflow as tf
 
 from keras_nhits.data.series_set import SeriesSet
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.data_checks import MAX_BATCH, MAX_SEED
+from keras_nhits.errors import NHITSInputError, check_int
+from keras_nhits.options import MAX_WINDOW
 
 # One values tensor per SeriesSet, shared by its train, validation and test datasets (each
 # `tf.constant` is a copy of the whole array); dropped with the SeriesSet.
@@ -64,7 +66,9 @@ def make_dataset(
     """
     values = series.values if isinstance(series, SeriesSet) else np.asarray(series, np.float32)
     starts = np.asarray(starts)
-    _check_arguments(input_size, horizon, batch_size, windows_per_epoch, seed)
+    input_size, horizon, batch_size, windows_per_epoch, seed = _check_arguments(
+        input_size, horizon, batch_size, windows_per_epoch, seed
+    )
     _check_starts(starts, len(values), input_size, horizon)
     n = starts.size
     per_epoch = windows_per_epoch or n
@@ -89,15 +93,14 @@ def make_dataset(
 
 
 def _check_arguments(input_size, horizon, batch_size, windows_per_epoch, seed):
-    for name, value, low in (
-        ("input_size", input_size, 1),
-        ("horizon", horizon, 1),
-        ("batch_size", batch_size, 1),
-        ("windows_per_epoch", windows_per_epoch, 0),
-        ("seed", seed, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise NHITSInputError(f"{name} must be an integer >= {low}; received {value!r}")
+    """The arguments as Python ints, each refused by name as `NHITSTrainingConfig` would."""
+    return (
+        check_int("input_size", input_size, 1, MAX_WINDOW),
+        check_int("horizon", horizon, 1, MAX_WINDOW),
+        check_int("batch_size", batch_size, 1, MAX_BATCH),
+        check_int("windows_per_epoch", windows_per_epoch, 0),
+        check_int("seed", seed, 0, MAX_SEED),
+    )
 
 
 def _check_starts(starts, n_values, input_size, horizon):

@@ -7,9 +7,9 @@ are kept to invert forecasts and serialise to a JSON-ready dict saved with the r
 
 import numpy as np
 
-from keras_nhits.config import SERIES_SCALERS
 from keras_nhits.data.report import name_list
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, check_choice
+from keras_nhits.options import SERIES_SCALERS
 
 
 class SeriesScaler:
@@ -31,10 +31,7 @@ class SeriesScaler:
     """
 
     def __init__(self, method, shift, scale, ids=()):
-        if method not in SERIES_SCALERS:
-            raise NHITSInputError(
-                f"series_scaler must be one of {', '.join(SERIES_SCALERS)}; received {method!r}"
-            )
+        check_choice("series_scaler", method, SERIES_SCALERS)
         self.method = method
         self.shift = np.asarray(shift, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from keras_nhits.config import SERIES_SCALERS
 from keras_nhits.data.report import Report, name_examples
 from keras_nhits.data.scaling import SeriesScaler
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.timeindex import time_label
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.data_checks import check_splits
+from keras_nhits.errors import NHITSInputError, check_choice, check_int
+from keras_nhits.options import MAX_WINDOW, SERIES_SCALERS
 
 # The largest |value| that reaches the model. Training squares values (the per-window standard
 # scaler, the mse loss) and sums the squares over a window or a batch in float32, whose largest
@@ -64,33 +65,6 @@ class Splits:
     scaler: SeriesScaler
     skipped: list
     report: list
-
-
-def check_split(name, value):
-    """The rule of one split value (`val_split`, `test_split`): a fraction in [0, 1) or a whole
-    count of steps. One implementation for `DataConfig` and `prepare_splits`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise NHITSInputError(f"{name} must be a number; received {value!r}")
-    if not value >= 0 or (value >= 1 and float(value) != int(value)):
-        raise NHITSInputError(
-            f"{name} must be a fraction in [0, 1) or a whole count of steps; received {value}"
-        )
-
-
-def check_splits(val_split, test_split):
-    """Both split values, and that two fractions leave a training part."""
-    check_split("val_split", val_split)
-    check_split("test_split", test_split)
-    if val_split < 1 and test_split < 1 and val_split + test_split >= 1:
-        raise NHITSInputError(
-            f"val_split + test_split must leave data for training; received {val_split} + "
-            f"{test_split}"
-        )
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise NHITSInputError(f"{name} must be an integer >= 1; received {value!r}")
 
 
 def _part(value, n):
@@ -157,7 +131,9 @@ def prepare_splits(
         >>> len(splits.train), len(splits.val), len(splits.test)
         (56, 6, 16)
     """
-    _check_arguments(input_size, horizon, stride, val_split, test_split, series_scaler)
+    input_size, horizon, stride, val_split, test_split = _check_arguments(
+        input_size, horizon, stride, val_split, test_split, series_scaler
+    )
     sizes = np.array(
         [split_sizes(int(n), val_split, test_split) for n in series_set.lengths], np.int64
     ).reshape(-1, 3)
@@ -183,14 +159,13 @@ def prepare_splits(
 
 
 def _check_arguments(input_size, horizon, stride, val_split, test_split, series_scaler):
-    _check_positive_int("input_size", input_size)
-    _check_positive_int("horizon", horizon)
-    _check_positive_int("stride", stride)
-    check_splits(val_split, test_split)
-    if series_scaler not in SERIES_SCALERS:
-        raise NHITSInputError(
-            f"series_scaler must be one of {', '.join(SERIES_SCALERS)}; received {series_scaler!r}"
-        )
+    """The arguments as Python numbers, each refused by name as `NHITSTrainingConfig` would."""
+    input_size = check_int("input_size", input_size, 1, MAX_WINDOW)
+    horizon = check_int("horizon", horizon, 1, MAX_WINDOW)
+    stride = check_int("stride", stride, 1)
+    val_split, test_split = check_splits(val_split, test_split)
+    check_choice("series_scaler", series_scaler, SERIES_SCALERS)
+    return input_size, horizon, stride, val_split, test_split
 
 
 def _long_enough(series_set, sizes, input_size, horizon, val_split, test_split, report):

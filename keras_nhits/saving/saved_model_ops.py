@@ -13,6 +13,7 @@ temporary folder and reads their graphs with `graph_op_types`, as the check does
 import os
 import sys
 
+from keras_nhits.options import ACTIVATIONS, INTERPOLATION_MODES, POOLING_MODES, WINDOW_SCALERS
 from keras_nhits.saving.saved_model_safety import graph_op_types
 
 ROLES = ("compute", "save", "restore")
@@ -21,8 +22,6 @@ ROLES = ("compute", "save", "restore")
 def export_grid():
     """One model per option value that changes the exported graph (options vary one at a time
     from the defaults of a tiny model: each option's ops are local to the layer it sets)."""
-    from keras_nhits.config import ACTIVATIONS, INTERPOLATION_MODES, POOLING_MODES, WINDOW_SCALERS
-
     base = {"input_size": 24, "horizon": 6, "hidden_size": 8}
     variants = [{}]
     variants += [{"pooling": p} for p in POOLING_MODES]

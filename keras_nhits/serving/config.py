@@ -9,8 +9,8 @@ without a default is a required flag. Both are frozen: a config is built once, c
 import os
 from dataclasses import dataclass, field
 
-from keras_nhits.config import FILL_MODES, GAP_MODES
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, check_choice
+from keras_nhits.options import FILL_MODES, GAP_MODES
 
 # The reader settings predict takes from the run when a flag leaves them unset (None), and what
 # each is when the run recorded none either: the keywords of `keras_nhits.data.load_series`.
@@ -77,11 +77,8 @@ class PredictConfig:
             if value is not None and not isinstance(value, str):
                 raise NHITSInputError(f"{name} must be a text or None; received {value!r}")
         for name, modes in (("fill", FILL_MODES), ("gaps", GAP_MODES)):
-            value = getattr(self, name)
-            if value is not None and value not in modes:
-                raise NHITSInputError(
-                    f"{name} must be one of {', '.join(modes)}; received {value!r}"
-                )
+            if getattr(self, name) is not None:
+                check_choice(name, getattr(self, name), modes)
         if self.freq is not None and self.freq.strip():
             # Imported here: keras_nhits.frequency is data code (it loads no backend either).
             from keras_nhits.frequency import parse_freq

@@ -23,10 +23,10 @@ import os
 import numpy as np
 import polars as pl
 
-from keras_nhits.config import FILL_MODES, GAP_MODES
 from keras_nhits.data import SeriesScaler, last_windows
 from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.options import FILL_MODES, GAP_MODES
 from keras_nhits.saving.safetensors import CONFIG_FILE, WEIGHTS_FILE, read_config
 
 # The reader settings a run records and predict reads data with (the keywords of `load_series`).

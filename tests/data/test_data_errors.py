@@ -178,21 +178,77 @@ def test_no_series_long_enough_names_the_length_needed():
         prepare_splits(series, input_size=96, horizon=24, val_split=0.1, test_split=0.2)
 
 
+# (case, prepare_splits keywords, the words of the NHITSInputError): the helpers' wording, the
+# same as NHITSTrainingConfig's for the same field.
+SPLIT_CASES = [
+    ("zero-input", {"input_size": 0}, "input_size must be between 1 and 1000000; received 0"),
+    ("zero-stride", {"stride": 0}, "stride must be between 1 and 9007199254740992; received 0"),
+    ("huge-input", {"input_size": 10**30}, "input_size must be between 1 and 1000000; received "),
+    ("bool-input", {"input_size": True}, "input_size must be an integer; received True"),
+    ("numpy-bool-horizon", {"horizon": np.bool_(True)}, "horizon must be an integer"),
+    ("float-stride", {"stride": 2.0}, "stride must be an integer; received 2.0"),
+    ("part-count", {"val_split": 1.5}, "val_split must be a fraction below 1 or a whole count"),
+    ("negative-split", {"test_split": -0.1}, "test_split must be >= 0.0"),
+    ("inf-split", {"val_split": float("inf")}, "val_split must be a finite number; received inf"),
+    ("nan-split", {"test_split": float("nan")}, "test_split must be a finite number"),
+    ("numpy-inf-split", {"val_split": np.float64("inf")}, "val_split must be a finite number"),
+    ("huge-float-split", {"val_split": 1e30}, "val_split must be >= 0.0 and at most"),
+    ("huge-int-split", {"test_split": 10**30}, "test_split must be at most 9007199254740992"),
+    ("bool-split", {"val_split": True}, "val_split must be a number; received True"),
+    ("text-split", {"val_split": "0.1"}, "val_split must be a number; received '0.1'"),
+    ("no-train-part", {"val_split": 0.5, "test_split": 0.5}, "must leave data for training"),
+    ("unknown-scaler", {"series_scaler": "log"}, "series_scaler must be one of none, standard"),
+]
+
+
+@pytest.mark.parametrize(
+    "kwargs, words", [c[1:] for c in SPLIT_CASES], ids=[c[0] for c in SPLIT_CASES]
+)
+def test_bad_split_arguments_are_refused_by_name(kwargs, words):
+    # Never an OverflowError or TypeError from deep in NumPy: inf and 10**30 are refused by name.
+    series = load_series(long_frame())
+    arguments = {"input_size": 8, "horizon": 4, **kwargs}
+    with pytest.raises(NHITSInputError) as caught:
+        prepare_splits(series, **arguments)
+    assert words in str(caught.value)
+
+
+def test_numpy_scalars_are_taken_as_the_numbers_they_hold():
+    series = load_series(long_frame())
+    python = prepare_splits(series, input_size=8, horizon=4, stride=2, val_split=0.1, test_split=20)
+    numpy = prepare_splits(
+        series,
+        input_size=np.int64(8),
+        horizon=np.int32(4),
+        stride=np.uint8(2),
+        val_split=np.float64(0.1),
+        test_split=np.int64(20),
+    )
+    for name in ("train", "val", "test", "sizes"):
+        np.testing.assert_array_equal(getattr(numpy, name), getattr(python, name))
+    # Kept as Python ints: NumPy's fixed-width arithmetic would wrap silently downstream.
+    assert type(numpy.input_size) is int and type(numpy.horizon) is int
+
+
 @pytest.mark.parametrize(
     "kwargs, words",
     [
-        ({"input_size": 0}, "input_size must be an integer >= 1"),
-        ({"stride": 0}, "stride must be an integer >= 1"),
-        ({"val_split": 1.5}, "val_split must be a fraction"),
-        ({"val_split": 0.5, "test_split": 0.5}, "must leave data for training"),
-        ({"series_scaler": "log"}, "series_scaler must be one of"),
+        ({"fill": 3}, "fill must be one of error, ffill, interpolate, zero; received 3"),
+        ({"gaps": None}, "gaps must be one of warn, error, fill; received None"),
+        ({"chunk_rows": 0}, "chunk_rows must be between 1 and"),
+        ({"chunk_rows": "many"}, "chunk_rows must be an integer; received 'many'"),
     ],
 )
-def test_bad_split_arguments(kwargs, words):
-    series = load_series(long_frame())
-    arguments = {"input_size": 8, "horizon": 4, **kwargs}
-    with pytest.raises(NHITSInputError, match=words):
-        prepare_splits(series, **arguments)
+def test_bad_reader_keywords_are_refused_by_name(kwargs, words):
+    with pytest.raises(NHITSInputError) as caught:
+        load_series(long_frame(), **kwargs)
+    assert words in str(caught.value)
+
+
+def test_a_numpy_chunk_size_reads_the_same_series():
+    whole = load_series(long_frame())
+    chunked = load_series(long_frame(), chunk_rows=np.int64(7))
+    np.testing.assert_array_equal(chunked.values, whole.values)
 
 
 def test_an_error_message_is_capped_and_a_short_one_kept_as_written():

@@ -71,6 +71,43 @@ def test_bad_arguments_are_named(splits):
         make_dataset(splits.series, splits.train, input_size=INPUT + 500, horizon=HORIZON)
 
 
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"batch_size": 10**30}, "batch_size must be between 1 and 1048576; received about 1e30"),
+        ({"windows_per_epoch": 10**30}, "windows_per_epoch must be between 0 and"),
+        ({"seed": 2**32}, "seed must be between 0 and 4294967295; received 4294967296"),
+        ({"seed": -1}, "seed must be between 0 and 4294967295; received -1"),
+        ({"horizon": np.bool_(True)}, "horizon must be an integer; received np.True_"),
+        ({"batch_size": 64.0}, "batch_size must be an integer; received 64.0"),
+    ],
+)
+def test_out_of_range_arguments_are_refused_before_tensorflow_sees_them(splits, kwargs, words):
+    # 10**30 reached TensorFlow before and came back as a ValueError or an OverflowError.
+    with pytest.raises(NHITSInputError) as caught:
+        _dataset(splits, **kwargs)
+    assert words in str(caught.value)
+
+
+def test_numpy_integer_arguments_make_the_same_batches(splits):
+    python = _epoch(_dataset(splits, shuffle=True, seed=3, windows_per_epoch=100))
+    numpy = _epoch(
+        make_dataset(
+            splits.series,
+            splits.train,
+            input_size=np.int64(INPUT),
+            horizon=np.int32(HORIZON),
+            batch_size=np.int64(64),
+            shuffle=True,
+            seed=np.uint32(3),
+            windows_per_epoch=np.int64(100),
+        )
+    )
+    for (xa, ya), (xb, yb) in zip(python, numpy, strict=True):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+
+
 def test_dataset_feeds_model_fit(splits):
     # Runs on whichever KERAS_BACKEND the suite runs with (tensorflow, jax or torch).
     keras.utils.set_random_seed(0)

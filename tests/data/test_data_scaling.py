@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from keras_nhits import NHITSInputError
 from keras_nhits.data import SeriesScaler, load_series, prepare_splits
 
 
@@ -54,3 +55,13 @@ def test_no_scaling_shares_the_values():
     series = _two_series()
     splits = prepare_splits(series, input_size=8, horizon=4)
     assert splits.series is series and splits.scaler.method == "none"
+
+
+def test_an_unknown_method_is_refused_with_the_config_wording():
+    with pytest.raises(NHITSInputError) as caught:
+        SeriesScaler("log", shift=[0.0], scale=[1.0])
+    assert str(caught.value) == (
+        "series_scaler must be one of none, standard, robust, minmax; received 'log'"
+    )
+    with pytest.raises(NHITSInputError, match="series_scaler must be one of"):
+        SeriesScaler.from_dict({"method": None, "shift": [0.0], "scale": [1.0]})

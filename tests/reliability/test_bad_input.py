@@ -273,6 +273,12 @@ CASES = [
         _flags("--val-split", "inf"),
         ["val_split", "inf"],
     ),
+    Case("huge-test-split", _flags("--test-split", "1e30"), ["test_split", "at most"]),
+    Case(
+        "splits-leave-no-training",
+        _flags("--val-split", "0.5", "--test-split", "0.5"),
+        ["val_split + test_split must leave data for training"],
+    ),
     Case(
         "seed-beyond-32-bits",
         _flags("--seed", str(2**40)),

@@ -8,9 +8,10 @@ import dataclasses
 import json
 import os
 
+import numpy as np
 import pytest
 
-from keras_nhits.config import ModelConfig, NHITSTrainingConfig
+from keras_nhits.config import DataConfig, ModelConfig, NHITSTrainingConfig
 from keras_nhits.errors import NHITSInputError
 from tests.reliability.helpers import ONE_BACKEND, assert_one_error_line, run_in_process, snapshot
 
@@ -175,6 +176,16 @@ API_CASES = [
     ("text for a flag", lambda: NHITSTrainingConfig(naive_level="no"), ["naive_level"]),
     ("None for a text", lambda: NHITSTrainingConfig(data=None), ["data", "a text"]),
     ("huge stride", lambda: NHITSTrainingConfig(stride=10**30), ["stride"]),
+    ("inf split", lambda: DataConfig(val_split=float("inf")), ["val_split must be a finite"]),
+    ("huge float split", lambda: DataConfig(test_split=1e30), ["test_split must be >= 0.0"]),
+    ("huge int split", lambda: DataConfig(val_split=10**30), ["val_split must be at most"]),
+    ("bool split", lambda: DataConfig(val_split=True), ["val_split must be a number"]),
+    (
+        "no training part",
+        lambda: NHITSTrainingConfig(val_split=0.5, test_split=0.5),
+        ["val_split + test_split must leave data for training"],
+    ),
+    ("numpy bool", lambda: ModelConfig(horizon=np.bool_(True)), ["horizon must be an integer"]),
     ("not a dict", lambda: NHITSTrainingConfig.from_dict([("horizon", 5)]), ["table/object"]),
 ]
 
@@ -187,6 +198,27 @@ def test_python_api_refuses_hostile_values_by_name(call, words):
         call()
     for word in words:
         assert word in str(error.value)
+
+
+def test_numpy_scalars_are_kept_as_python_numbers_and_written_as_json():
+    config = NHITSTrainingConfig(
+        input_size=np.int64(48),
+        horizon=np.int32(12),
+        batch_size=np.int64(32),
+        seed=np.uint32(7),
+        val_split=np.float64(0.1),
+        test_split=np.int64(24),
+        dropout=np.float32(0.5),
+        epochs=np.int16(2),
+        lr=np.float64(1e-3),
+    )
+    values = config.to_dict()
+    for name in ("input_size", "horizon", "batch_size", "seed", "test_split", "epochs"):
+        assert type(values[name]) is int, name
+    for name in ("val_split", "dropout", "lr"):
+        assert type(values[name]) is float, name
+    assert json.loads(json.dumps(values))["test_split"] == 24
+    assert NHITSTrainingConfig.from_dict(values) == config
 
 
 def test_whole_floats_are_integers_and_nothing_is_truncated(tmp_path):
