@@ -13,7 +13,6 @@ Nothing here imports Keras.
 
 import importlib.abc
 import importlib.util
-import json
 import os
 import sys
 
@@ -69,11 +68,9 @@ def configured_backend():
     if name:
         return name
     keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    try:
-        with open(os.path.join(keras_home, "keras.json"), encoding="utf-8") as handle:
-            name = json.load(handle).get("backend")
-    except (OSError, ValueError, AttributeError):
-        name = None
+    from keras_nhits.saving.json_file import read_json_or_none
+
+    name = (read_json_or_none(os.path.join(keras_home, "keras.json")) or {}).get("backend")
     return name if isinstance(name, str) and name else "tensorflow"
 
 

@@ -105,3 +105,20 @@ def unknown_names(what, names, known):
         f"unknown {what} {', '.join(short_repr(n) for n in names)}{hint} (the names are the CLI "
         "flag names with underscores, e.g. input_size)"
     )
+
+
+def first_line(error):
+    """The first non-empty line of an exception's message, else its type name: how a library's
+    multi-line error (TensorFlow, Keras, safetensors) is quoted inside our one-line message."""
+    for line in str(error).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(error).__name__
+
+
+def name_list(names, limit=3, width=80):
+    """`["a", "b", "c", "d"]` -> `"a, b, c and 1 more"`: the first `limit` names (each cut to
+    `width` characters, since names come from users' files), then a count of the rest."""
+    names = [str(name) for name in names]
+    shown = ", ".join(n if len(n) <= width else n[: width - 1] + "…" for n in names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"

@@ -14,7 +14,7 @@ import warnings
 import argparse_dataclass
 
 from keras_nhits.backend import BACKENDS, configured_backend, missing_backend_message
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, first_line
 
 EXIT_INPUT = 2
 EXIT_FAILED = 1
@@ -196,7 +196,7 @@ def run(main, argv=None, resumable=False):
         print(message, file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # the one place a failure is turned into an exit code
-        first = str(error).splitlines()[0] if str(error) else ""
+        first = first_line(error)
         # Only a loaded trainer can have raised its error (importing it here would load Keras,
         # which may be what failed).
         training = sys.modules.get("keras_nhits.training.trainer")

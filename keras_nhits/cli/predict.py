@@ -88,7 +88,7 @@ def write_forecasts(frame, output, time_format):
 
 def check_output(output, data):
     """Refuses an `--output` predict must not write, before the model or data are read."""
-    from keras_nhits.saving.ownership import refuse_overlap
+    from keras_nhits.saving.ownership import is_within, refuse_overlap
 
     if not output.endswith(OUTPUT_FORMATS):
         raise NHITSInputError(
@@ -99,7 +99,7 @@ def check_output(output, data):
             f"--output {output} is a folder; name a .csv or .parquet file for the forecasts"
         )
     refuse_overlap(output, data_files(data), "--output", "the data it reads")
-    if os.path.isdir(data) and _inside(output, data):
+    if os.path.isdir(data) and is_within(output, data):
         raise NHITSInputError(
             f"--output {output} is inside the data folder {data}, whose files are all read as "
             "data; nothing was written: choose a file outside it"
@@ -119,11 +119,6 @@ def data_files(data):
     if os.path.isdir(data):
         return [os.path.join(root, n) for root, _, names in os.walk(data) for n in names]
     return [data]
-
-
-def _inside(path, folder):
-    real, parent = os.path.realpath(path), os.path.realpath(folder)
-    return real.startswith(parent.rstrip(os.sep) + os.sep)
 
 
 def is_forecast_file(path):

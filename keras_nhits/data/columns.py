@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from keras_nhits.errors import NHITSInputError
-from keras_nhits.saving.ownership import summarise
+from keras_nhits.errors import NHITSInputError, name_list
 
 TIME_NAMES = ("ds", "date", "time", "timestamp", "datetime")
 ID_NAME = "unique_id"
@@ -102,7 +101,7 @@ def _existing(column, flag, names, name):
 
 
 def _listed(names):
-    return summarise(names, limit=SHOWN_COLUMNS)
+    return name_list(names, limit=SHOWN_COLUMNS)
 
 
 def id_column(names, id_col=""):

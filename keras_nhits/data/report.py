@@ -9,6 +9,8 @@ tallied while the series are read and summarised as one line per kind of event a
 dataset of 10,000 series does not print 10,000 lines.
 """
 
+from keras_nhits.errors import name_list
+
 # How many series a summary line names before it says "and N more".
 EXAMPLES = 5
 # How much of each series id a summary line shows: an id is text from the user's file.
@@ -16,16 +18,10 @@ ID_CHARS = 80
 
 
 def name_examples(counts, limit=EXAMPLES):
-    """`{"a": 3, "b": 1}` -> `"a (3), b (1)"`, naming at most `limit` series."""
-    return name_list([f"{_shown(sid)} ({n})" for sid, n in counts.items()], limit)
-
-
-def name_list(names, limit=EXAMPLES):
-    """`["a", "b", "c"]` -> `"a, b and 1 more"` (`limit=2`): the first names, then a count."""
-    text = ", ".join(names[:limit])
-    if len(names) > limit:
-        text += f" and {len(names) - limit} more"
-    return text
+    """`{"a": 3, "b": 1}` -> `"a (3), b (1)"`, naming at most `limit` series (each id cut to
+    `ID_CHARS` before its count, so the count survives a long id)."""
+    entries = [f"{_shown(sid)} ({n})" for sid, n in counts.items()]
+    return name_list(entries, limit, width=ID_CHARS + 24)
 
 
 def _shown(series_id):

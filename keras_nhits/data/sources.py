@@ -23,7 +23,8 @@ import polars as pl
 
 from keras_nhits.data.columns import id_column
 from keras_nhits.data.paths import find_files
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, first_line
+from keras_nhits.sample_data import SAMPLE_PATH
 
 # Common spellings of a missing value in CSV files; without them a numeric column holding "NA"
 # would be read as text and refused as non-numeric.
@@ -32,10 +33,6 @@ CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
 HEAD_BYTES = 8192
 # Enough rows to see a column change from integers to decimals without reading a file twice.
 CSV_SCHEMA_ROWS = 10_000
-# What an empty `data` (the DataConfig default) reads: hourly ETTh1, 7 columns, wide format.
-SAMPLE_DATA = os.path.join(
-    os.path.dirname(os.path.dirname(__file__)), "sample_data", "ETTh1.csv.gz"
-)
 
 
 @dataclass
@@ -55,17 +52,17 @@ def polars_errors(name):
         raise
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as error:
         if isinstance(error, OSError) and error.strerror:
-            first_line = error.strerror  # the path is in the message already
+            reason = error.strerror  # the path is in the message already
         else:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        if _truncated_gzip(name, first_line):
+            reason = first_line(error)
+        if _truncated_gzip(name, reason):
             raise _truncated(name) from None
         if "is not properly escaped" in str(error):
             raise NHITSInputError(
                 f'cannot read {name}: a quote (") opens a field that is never closed; close or '
                 "remove it"
             ) from None
-        raise NHITSInputError(f"cannot read {name}: {first_line}") from None
+        raise NHITSInputError(f"cannot read {name}: {reason}") from None
     except (EOFError, zlib.error):
         # Python's gzip reader ends a cut stream with EOFError, a damaged one with zlib.error.
         raise _truncated(name) from None
@@ -89,11 +86,11 @@ def open_source(source, id_col=""):
         source: a path (CSV, `.csv.gz`, Parquet), a folder of Parquet or CSV files, a glob such
             as `"data/*.parquet"`, a Polars DataFrame or LazyFrame, a pandas DataFrame, or a
             NumPy array (1-D: one series `y`; 2-D `[time, series]`: columns `y_0`, `y_1`, ...).
-            `""` or None reads the bundled ETTh1 sample (`SAMPLE_DATA`).
+            `""` or None reads the bundled ETTh1 sample (`sample_data.SAMPLE_PATH`).
         id_col: the id column `load_series` was given, so that a CSV reads it as text.
     """
     if source is None or (isinstance(source, str) and not source):
-        return _open_path(SAMPLE_DATA, id_col)
+        return _open_path(str(SAMPLE_PATH), id_col)
     if isinstance(source, pl.LazyFrame):
         return Source(source, "the LazyFrame")
     if isinstance(source, pl.DataFrame):

@@ -17,18 +17,16 @@ writes there (`state.json`, `run_config.json`, `*.weights.h5`), so they stay rep
 make a folder anyone's: a run killed before its marker was in place leaves just those.
 """
 
-import json
 import os
 import re
 
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, name_list
+from keras_nhits.saving.json_file import read_json_or_none
 
 MARKER_FILE = ".keras_nhits"
 KINDS = ("run", "checkpoints", "saved_model")
 # A marker is a few dozen bytes; a bigger file of that name is not one of ours.
 MAX_MARKER_BYTES = 4096
-# How many foreign names a message shows before summarising.
-SHOWN_NAMES = 3
 LOCK_FILE = ".lock"
 # What a run writes in its checkpoint folder (callbacks.py, training.py): the only names
 # `--overwrite` removes there, besides the atomic writers' temporaries.
@@ -52,11 +50,11 @@ def write_marker(folder, kind):
 def marker_kind(folder):
     """The kind named by `folder`'s marker (or a pre-marker run folder's config), else None."""
     path = os.path.join(folder, MARKER_FILE)
-    record = _small_json(path)
+    record = read_json_or_none(path, MAX_MARKER_BYTES)
     if isinstance(record, dict) and record.get("written_by") == "keras_nhits":
         kind = record.get("kind")
         return kind if kind in KINDS else None
-    legacy = _small_json(os.path.join(folder, "config.json"), limit=1 << 24)
+    legacy = read_json_or_none(os.path.join(folder, "config.json"))
     if isinstance(legacy, dict) and legacy.get("format") == "keras_nhits":
         return "run"
     if _legacy_checkpoints(folder):
@@ -78,16 +76,6 @@ def _legacy_checkpoints(folder):
         (CHECKPOINT_FILES.match(n) and os.path.isfile(os.path.join(folder, n))) or is_temporary(n)
         for n in names
     )
-
-
-def _small_json(path, limit=MAX_MARKER_BYTES):
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > limit:
-            return None
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError, RecursionError):
-        return None
 
 
 def check_output_folder(path, kind, flag):
@@ -123,7 +111,7 @@ def check_output_folder(path, kind, flag):
     what = (
         f"a keras_nhits {found.replace('_', ' ')} folder"
         if found
-        else f"files keras_nhits did not write ({summarise(names)})"
+        else f"files keras_nhits did not write ({name_list(names)})"
     )
     raise NHITSInputError(
         f"{flag} {path} holds {what}; nothing was changed: choose a new or empty folder for {flag}"
@@ -136,18 +124,16 @@ def refuse_overlap(output, inputs, flag, what="the data it reads"):
     `inputs` are paths the command reads; real paths are compared, so links and relative
     spellings are seen through.
     """
-    out = os.path.realpath(output)
     for source in inputs:
-        real = os.path.realpath(source)
-        if real == out or real.startswith(out.rstrip(os.sep) + os.sep):
+        if is_within(source, output):
             raise NHITSInputError(
                 f"{flag} {output} would replace {what} ({source}); nothing was changed: "
                 f"choose another {flag}"
             )
 
 
-def summarise(names, limit=SHOWN_NAMES):
-    """`a, b, c and 97 more`: a bounded list for a one-line message."""
-    names = list(names)
-    shown = ", ".join(str(n)[:80] for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+def is_within(path, folder):
+    """Whether `path` is `folder` or lies below it, comparing real paths (a symbolic link or a
+    `./` spelling does not hide it)."""
+    real, parent = os.path.realpath(path), os.path.realpath(folder)
+    return real == parent or real.startswith(parent.rstrip(os.sep) + os.sep)

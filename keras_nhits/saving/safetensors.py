@@ -7,15 +7,15 @@ from elsewhere cannot execute code; it is checked before anything large is alloc
 sizes in the config) and after (every tensor name and shape must match the rebuilt model).
 """
 
-import json
 import os
 
 import numpy as np
 
 from keras_nhits import __version__
 from keras_nhits.config import ModelConfig
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, first_line, name_list
 from keras_nhits.saving.atomic import atomic_output, write_json_atomic
+from keras_nhits.saving.json_file import read_json
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -45,9 +45,9 @@ def load_weights(model, path):
     if missing or unexpected:
         parts = []
         if missing:
-            parts.append(f"missing tensors {_first(missing)}")
+            parts.append(f"missing tensors {name_list(missing)}")
         if unexpected:
-            parts.append(f"unexpected tensors {_first(unexpected)}")
+            parts.append(f"unexpected tensors {name_list(unexpected)}")
         raise NHITSInputError(f"{path} does not match the model config: {'; '.join(parts)}")
     for name, weight in weights.items():
         value = tensors[name]
@@ -108,14 +108,7 @@ def read_config(folder):
     path = os.path.join(folder, CONFIG_FILE)
     if not os.path.isfile(path):
         raise NHITSInputError(f"{path} does not exist: not a keras_nhits model folder")
-    try:
-        with open(path, encoding="utf-8") as f:
-            record = json.load(f)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise NHITSInputError(f"{path} is not valid JSON ({error}); the file is damaged") from None
-    if not isinstance(record, dict):
-        raise NHITSInputError(f"{path} must hold a JSON object")
-    return record
+    return read_json(path, "save the model again")
 
 
 def model_arguments(model):
@@ -184,12 +177,7 @@ def _read_safetensors(path):
     try:
         return load_file(path)
     except Exception as error:  # safetensors raises its own and several builtin errors
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise NHITSInputError(
-            f"{path} is not a readable safetensors file ({reason}); it is truncated or corrupted"
+            f"{path} is not a readable safetensors file ({first_line(error)}); it is truncated or "
+            "corrupted"
         ) from None
-
-
-def _first(names, limit=3):
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -35,7 +35,7 @@ import os
 import stat
 import sys
 
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, first_line, name_list
 
 # saved_model.pb of our models is a few hundred KB; protobuf itself refuses messages over 2 GB.
 MAX_SAVED_MODEL_BYTES = 512 * 2**20
@@ -94,7 +94,8 @@ def check_saved_model(folder):
     if foreign:
         raise NHITSInputError(
             f"SavedModel {folder} holds operations keras_nhits does not write "
-            f"({_summarise(foreign)}); refusing to run it: they could read or write files or run "
+            f"({name_list(sorted(foreign), SHOWN_OPS)}); refusing to run it: they could read or "
+            "write files or run "
             "code (export the model yourself with keras_nhits.export, or forecast from its run "
             "folder)"
         )
@@ -103,7 +104,8 @@ def check_saved_model(folder):
         # A call by name of a function the file does not define would run whatever function of
         # that name the process holds (another model's, say).
         raise NHITSInputError(
-            f"SavedModel {folder} calls functions it does not define ({_summarise(undefined)}); "
+            f"SavedModel {folder} calls functions it does not define "
+            f"({name_list(sorted(undefined), SHOWN_OPS)}); "
             "refusing to run it"
         )
     _check_xla_modules(folder, meta_graph)
@@ -145,9 +147,8 @@ def read_saved_model(folder):
     try:
         proto.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise NHITSInputError(
-            f"{path} is not a readable SavedModel (damaged or truncated: {reason})"
+            f"{path} is not a readable SavedModel (damaged or truncated: {first_line(error)})"
         ) from None
     return proto
 
@@ -330,13 +331,6 @@ def _check_xla_modules(folder, meta_graph):
                 f"SavedModel {folder} holds a JAX module with host callbacks, which keras_nhits "
                 "does not write; refusing to run it"
             )
-
-
-def _summarise(names):
-    names = sorted(names)
-    shown = ", ".join(names[:SHOWN_OPS])
-    more = len(names) - SHOWN_OPS
-    return shown if more <= 0 else f"{shown} and {more} more"
 
 
 def main(argv):

@@ -17,7 +17,6 @@ of every series, with timestamps continued at the series' own step.
 """
 
 import dataclasses
-import json
 import os
 
 import numpy as np
@@ -25,8 +24,9 @@ import polars as pl
 
 from keras_nhits.data import SeriesScaler, last_windows
 from keras_nhits.data.splits import MAX_MODEL_VALUE
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, first_line
 from keras_nhits.options import FILL_MODES, GAP_MODES
+from keras_nhits.saving.json_file import read_json
 from keras_nhits.saving.safetensors import CONFIG_FILE, WEIGHTS_FILE, read_config
 
 # The reader settings a run records and predict reads data with (the keywords of `load_series`).
@@ -250,14 +250,8 @@ def _saved_model_options(folder):
     path = os.path.join(folder, EXPORT_RECORD)
     if not os.path.isfile(path):
         return {}
-    try:
-        if os.path.getsize(path) > MAX_RECORD_BYTES:
-            raise ValueError(f"larger than {MAX_RECORD_BYTES} bytes")
-        with open(path, encoding="utf-8") as handle:
-            record = json.load(handle)
-    except (OSError, ValueError, RecursionError) as error:
-        raise NHITSInputError(f"{path} cannot be read ({error}); re-export the model") from None
-    options = record.get("data_options") if isinstance(record, dict) else None
+    record = read_json(path, "re-export the model", MAX_RECORD_BYTES)
+    options = record.get("data_options")
     if not isinstance(options, dict):
         raise NHITSInputError(f"{path} has no 'data_options' object; re-export the model")
     return _checked_options(
@@ -287,8 +281,7 @@ def _from_keras_file(path):
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises several types for damaged or unsafe files
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise NHITSInputError(f"{path} cannot be loaded safely ({reason})") from None
+        raise NHITSInputError(f"{path} cannot be loaded safely ({first_line(error)})") from None
     if not hasattr(model, "input_size") or not hasattr(model, "horizon"):
         raise NHITSInputError(f"{path} holds a {type(model).__name__}, not a keras_nhits model")
     return Forecaster(
@@ -312,8 +305,9 @@ def _from_saved_model(folder):
         loaded = tf.saved_model.load(folder)
         serve = loaded.signatures["serving_default"]
     except Exception as error:  # TensorFlow raises many types (IndexError for cut variables)
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise NHITSInputError(f"SavedModel {folder} cannot be loaded ({reason})") from None
+        raise NHITSInputError(
+            f"SavedModel {folder} cannot be loaded ({first_line(error)})"
+        ) from None
     spec = serve.structured_input_signature[1].get("history")
     if spec is None or spec.shape.rank != 2 or spec.shape[1] is None:
         raise NHITSInputError(

@@ -14,13 +14,14 @@ import time
 import keras
 import numpy as np
 
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, first_line
 from keras_nhits.saving.atomic import (
     atomic_output,
     commit_file,
     remove_leftovers,
     write_json_atomic,
 )
+from keras_nhits.saving.json_file import read_json
 
 STATE_FILE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
@@ -149,21 +150,14 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     @staticmethod
     def read_state(folder):
         """The saved state of `folder`, or None when it holds no completed epoch."""
-        import json
-
         path = os.path.join(folder, STATE_FILE)
         if not os.path.exists(path):
             return None
-        try:
-            with open(path, encoding="utf-8") as f:
-                state = json.load(f)
-            problem = _state_problem(state)
-        except ValueError as error:
-            problem = f"not JSON ({error})"
+        fix = "delete the checkpoint folder to start over"
+        state = read_json(path, fix)
+        problem = _state_problem(state)
         if problem:
-            raise NHITSInputError(
-                f"{path} is damaged: {problem}; delete the checkpoint folder to start over"
-            )
+            raise NHITSInputError(f"{path} is damaged: {problem}; {fix}")
         return state
 
     def on_train_begin(self, logs=None):
@@ -178,7 +172,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             self.model.load_weights(weights)
         except (OSError, ValueError) as error:
             raise NHITSInputError(
-                f"checkpoint {weights} cannot be read ({str(error).splitlines()[0]})"
+                f"checkpoint {weights} cannot be read ({first_line(error)})"
             ) from None
         self.model.optimizer.learning_rate = state["learning_rate"]
         for key, callback in self.tracked.items():
@@ -186,6 +180,8 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                 restore_callback_state(callback, TRACKED_STATE[key], state[key])
         self.recorder.records = state["records"]
         self.restored_epoch = state["epoch"]
+        # The hook Keras' fit reads right after on_train_begin to start at the next epoch: the
+        # one keras.callbacks.BackupAndRestore (our base class) sets itself.
         self.model._initial_epoch = state["epoch"]
 
     def on_train_batch_end(self, batch, logs=None):
@@ -242,8 +238,6 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
 def _state_problem(state):
     """What is wrong with a parsed `state.json`, or None."""
-    if not isinstance(state, dict):
-        return "not a JSON object"
     expected = {"epoch": int, "weights": str, "learning_rate": (int, float), "records": list}
     for key, kind in expected.items():
         if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):

@@ -7,8 +7,7 @@ picks the last test window of each drawn series and gives `plot_forecasts` what 
 
 import numpy as np
 
-from keras_nhits.errors import NHITSInputError
-from keras_nhits.saving.ownership import summarise
+from keras_nhits.errors import NHITSInputError, name_list
 from keras_nhits.training.metrics import naive_forecast
 
 
@@ -24,14 +23,14 @@ def plotted_series(raw, splits, plot_series):
     unknown = [s for s in wanted if s not in raw.ids]
     if unknown:
         raise NHITSInputError(
-            f"--plot-series: no series {summarise(unknown)} in the data; its series are "
-            f"{summarise(raw.ids)}"
+            f"--plot-series: no series {name_list(unknown)} in the data; its series are "
+            f"{name_list(raw.ids)}"
         )
     picks = list(dict.fromkeys(raw.ids.index(s) for s in wanted))
     untested = [raw.ids[i] for i in picks if i not in tested]
     if untested:
         raise NHITSInputError(
-            f"--plot-series: series {summarise(untested)} has no test window (too short "
+            f"--plot-series: series {name_list(untested)} has no test window (too short "
             "for input_size + horizon in its test part); choose other series"
         )
     return picks

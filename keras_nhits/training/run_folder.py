@@ -10,13 +10,13 @@ taking the locks and again under each.
 """
 
 import dataclasses
-import json
 import os
 
 import keras
 
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.saving.atomic import remove_leftovers
+from keras_nhits.saving.json_file import read_json
 from keras_nhits.saving.ownership import CHECKPOINT_FILES, check_output_folder, refuse_overlap
 from keras_nhits.saving.run_lock import refuse_if_in_use
 from keras_nhits.training.callbacks import ResumableBackup
@@ -81,7 +81,10 @@ def _refuse_previous_run(cfg, output, checkpoints):
     finished = os.path.exists(os.path.join(output, METRICS_FILE))
     if cfg.resume:
         if state is not None:
-            saved = read_json(os.path.join(checkpoints, RUN_CONFIG_FILE))
+            saved = read_json(
+                os.path.join(checkpoints, RUN_CONFIG_FILE),
+                "delete the checkpoint folder or pass --overwrite to start over",
+            )
             check_same_model(saved, cfg, checkpoints)
         return
     if finished and not cfg.overwrite:
@@ -195,12 +198,3 @@ def check_same_model(saved, cfg, checkpoints):
                 f"--resume: the checkpoint in {checkpoints} was made with {name}="
                 f"{saved[name]!r}, this command has {current[name]!r}; use the same settings"
             )
-
-
-def read_json(path):
-    """The parsed JSON file at `path`; a file that cannot be read or parsed is an input error."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as error:
-        raise NHITSInputError(f"{path} cannot be read ({error})") from None

@@ -33,6 +33,7 @@ from keras_nhits.errors import NHITSInputError
 from keras_nhits.models.nhits import NHITS
 from keras_nhits.sample_data import SAMPLE_PATH
 from keras_nhits.saving.atomic import atomic_output, remove_leftovers, write_json_atomic
+from keras_nhits.saving.json_file import read_json
 from keras_nhits.saving.ownership import check_output_folder, write_marker
 from keras_nhits.saving.run_lock import RunLock
 from keras_nhits.saving.safetensors import load_model as load_safetensors_model
@@ -58,7 +59,6 @@ from keras_nhits.training.run_folder import (
     check_tensorboard,
     clear_checkpoints,
     paths_read,
-    read_json,
 )
 from keras_nhits.training.summary import best_epoch, finite, summary_line
 
@@ -368,5 +368,7 @@ class NHITSTrainer:
         trainer = cls(config, log=log)
         trainer.model = load_safetensors_model(folder)
         metrics_path = os.path.join(folder, METRICS_FILE)
-        trainer.metrics = read_json(metrics_path) if os.path.exists(metrics_path) else None
+        trainer.metrics = (
+            read_json(metrics_path, "train the run again") if os.path.exists(metrics_path) else None
+        )
         return trainer
