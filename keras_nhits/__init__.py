@@ -32,7 +32,7 @@ _LAZY = {
     "WindowPooling": ("keras_nhits.layers.pooling", "WindowPooling"),
     "WindowScaler": ("keras_nhits.layers.scaling", "WindowScaler"),
     "NHITSTrainer": ("keras_nhits.training.trainer", "NHITSTrainer"),
-    "NHITSTrainingError": ("keras_nhits.training.trainer", "NHITSTrainingError"),
+    "NHITSTrainingError": ("keras_nhits.errors", "NHITSTrainingError"),
     "TrainingResult": ("keras_nhits.training.trainer", "TrainingResult"),
     "load_safetensors": ("keras_nhits.saving.safetensors", "load_model"),
     "save_safetensors": ("keras_nhits.saving.safetensors", "save_model"),

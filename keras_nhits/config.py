@@ -23,7 +23,7 @@ from keras_nhits.config_file import (
     int_tuple_field,
     parse_int_tuple,
 )
-from keras_nhits.data_checks import MAX_BATCH, MAX_SEED, check_splits
+from keras_nhits.data.checks import check_splits
 from keras_nhits.errors import (
     NHITSInputError,
     check_choice,
@@ -38,9 +38,11 @@ from keras_nhits.options import (
     INTERPOLATION_MODES,
     JIT_MODES,
     LOSSES,
+    MAX_BATCH,
     MAX_CLIPNORM,
     MAX_GPU,
     MAX_LAYERS,
+    MAX_SEED,
     MAX_UNITS,
     MAX_WINDOW,
     OPTIMIZERS,
@@ -209,9 +211,8 @@ class DataConfig(StrictFields):
         check_texts(self, DataConfig)
         self.seed = check_int("seed", self.seed, 0, MAX_SEED)
         if self.freq:
-            # Imported here, not at the top: keras_nhits.frequency is data code, kept apart from
-            # the config, and it loads no backend.
-            from keras_nhits.frequency import parse_freq
+            # Imported here, not at the top: it loads NumPy, which a config otherwise does not.
+            from keras_nhits.data.frequency import parse_freq
 
             parse_freq(self.freq)
 

@@ -1,4 +1,4 @@
-"""The package's one error type for bad user input, and the argument checks that raise it.
+"""The package's error types (bad user input, a failed run) and the argument checks that raise them.
 
 Every problem a user can fix (a missing column, a NaN in the target, a flag value out of range, an
 unreadable or tampered file) is raised as `NHITSInputError` with a one-line message that names the
@@ -34,6 +34,11 @@ class NHITSInputError(ValueError):
         if len(line) > MAX_MESSAGE:
             line = line[: MAX_MESSAGE - 1].rstrip() + "…"
         super().__init__(line)
+
+
+class NHITSTrainingError(RuntimeError):
+    """Training could not finish (the loss became NaN); the last good checkpoint is kept. The
+    CLI prints it as `error: ...` with exit code 1: the input was valid, the run failed."""
 
 
 def short_repr(value):

@@ -42,6 +42,10 @@ MAX_LAYERS = 64
 # overflowed deep in NumPy instead of being refused by name.
 MAX_COUNT = 2**53
 MAX_GPU = 1023
+# Windows per batch: a batch of a million windows is already far more than a device holds.
+MAX_BATCH = 1 << 20
+# The run's seed goes to `keras.utils.set_random_seed`, which seeds NumPy: below 2**32.
+MAX_SEED = 2**32 - 1
 MAX_CLIPNORM = 1e9
 # A config file is a few hundred bytes; one far bigger is not a config file.
 MAX_CONFIG_BYTES = 1 << 20

@@ -14,7 +14,7 @@ import warnings
 import argparse_dataclass
 
 from keras_nhits.backend import BACKENDS, configured_backend, missing_backend_message
-from keras_nhits.errors import NHITSInputError, first_line
+from keras_nhits.errors import NHITSInputError, NHITSTrainingError, first_line
 
 EXIT_INPUT = 2
 EXIT_FAILED = 1
@@ -197,10 +197,7 @@ def run(main, argv=None, resumable=False):
         return EXIT_INTERRUPTED
     except Exception as error:  # the one place a failure is turned into an exit code
         first = first_line(error)
-        # Only a loaded trainer can have raised its error (importing it here would load Keras,
-        # which may be what failed).
-        training = sys.modules.get("keras_nhits.training.trainer")
-        if training is not None and isinstance(error, training.NHITSTrainingError):
+        if isinstance(error, NHITSTrainingError):
             print(f"error: {first}", file=sys.stderr)
         else:
             print(f"{prog}: failed: {type(error).__name__}: {first}", file=sys.stderr)

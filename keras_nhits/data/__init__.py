@@ -8,21 +8,45 @@
 Keyword names and meanings follow `keras_nhits.config.DataConfig`.
 """
 
-from keras_nhits.data.loader import load_series
-from keras_nhits.data.pipeline import make_dataset
-from keras_nhits.data.scaling import SeriesScaler
-from keras_nhits.data.series_set import SeriesSet
-from keras_nhits.data.splits import Splits, min_length, prepare_splits, split_sizes
-from keras_nhits.data.timeindex import future_times
-from keras_nhits.data.windows import (
-    LastWindows,
-    iter_windows,
-    last_windows,
-    window_arrays,
-    window_series,
-    window_target_times,
-)
-from keras_nhits.frequency import BusinessDay, freq_name, parse_freq
+import importlib
+
+# Each public name and the module it lives in. The package imports them only when one is used
+# (PEP 562), so `keras_nhits.data.checks` or `keras_nhits.data.frequency` load without Polars
+# or TensorFlow, which the readers and the tf.data pipeline need.
+_HOMES = {
+    "load_series": "loader",
+    "make_dataset": "pipeline",
+    "SeriesScaler": "scaling",
+    "SeriesSet": "series_set",
+    "Splits": "splits",
+    "min_length": "splits",
+    "prepare_splits": "splits",
+    "split_sizes": "splits",
+    "future_times": "timeindex",
+    "LastWindows": "windows",
+    "iter_windows": "windows",
+    "last_windows": "windows",
+    "window_arrays": "windows",
+    "window_series": "windows",
+    "window_target_times": "windows",
+    "BusinessDay": "frequency",
+    "freq_name": "frequency",
+    "parse_freq": "frequency",
+}
+
+
+def __getattr__(name):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "BusinessDay",

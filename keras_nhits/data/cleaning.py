@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keras_nhits.data.frequency import BusinessDay, freq_name, same_step, step_kind
 from keras_nhits.data.timeindex import Step, business_step, infer_step, time_label
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.frequency import BusinessDay, freq_name, same_step, step_kind
 
 # float32 tops out at 3.4e38; anything above this would become inf when stored.
 FLOAT32_LIMIT = 3e38

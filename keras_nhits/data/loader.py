@@ -13,12 +13,12 @@ import polars as pl
 
 from keras_nhits.data.cleaning import clean_series
 from keras_nhits.data.columns import resolve_columns
+from keras_nhits.data.frequency import parse_spec
 from keras_nhits.data.report import Report
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.sources import open_source, polars_errors
 from keras_nhits.data.timeindex import check_parsed, time_expression
 from keras_nhits.errors import NHITSInputError, check_choice, check_int
-from keras_nhits.frequency import parse_spec
 from keras_nhits.options import FILL_MODES, GAP_MODES
 
 # Rows per slice of a long-format source: small enough to keep the slice's float64 and int64
@@ -94,7 +94,7 @@ def load_series(
             and fills them by `fill` (interpolation when `fill="error"`).
         freq: the step of every series (`--freq`): `"h"`, `"30min"`, `"D"`, `"B"` (business
             days), `"W"`, `"MS"`, `"ME"`, `"QS"`, `"YS"`, a Polars duration (`"15m"`, `"1mo"`)
-            ...; see `keras_nhits.frequency`. Default `""`: inferred per series. A series
+            ...; see `keras_nhits.data.frequency`. Default `""`: inferred per series. A series
             whose own step disagrees with it is refused, naming both.
         chunk_rows: rows read per slice of a long-format source.
 

@@ -19,9 +19,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_nhits.data.series_set import SeriesSet
-from keras_nhits.data_checks import MAX_BATCH, MAX_SEED
 from keras_nhits.errors import NHITSInputError, check_int
-from keras_nhits.options import MAX_WINDOW
+from keras_nhits.options import MAX_BATCH, MAX_SEED, MAX_WINDOW
 
 # One values tensor per SeriesSet, shared by its train, validation and test datasets (each
 # `tf.constant` is a copy of the whole array); dropped with the SeriesSet.

@@ -25,7 +25,7 @@ class SeriesSet:
         starts: int64 `[n_series]`, first tick of each series (see `unit`).
         freqs: per series, its step: `np.timedelta64` (`"M"` = calendar months),
             `BusinessDay()`, an int for integer steps, or None for a single observation (see
-            `keras_nhits.frequency`).
+            `keras_nhits.data.frequency`).
         unit: NumPy datetime unit of the ticks (`"us"`, `"ns"`, `"D"` ...), or None when times
             are integer steps (an integer time column, or the row order).
         explicit_ticks: `{series index: int64 ticks}` for the series that are not regular.

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keras_nhits.data.checks import check_splits
 from keras_nhits.data.report import Report, name_examples
 from keras_nhits.data.scaling import SeriesScaler
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.timeindex import time_label
-from keras_nhits.data_checks import check_splits
 from keras_nhits.errors import NHITSInputError, check_choice, check_int
 from keras_nhits.options import MAX_WINDOW, SERIES_SCALERS
 

@@ -14,7 +14,7 @@ Dates (or midnight datetimes) that all fall on Monday to Friday, a day apart exc
 weekends, are business days (`BusinessDay()`, "B"): positions are counted in business days
 (`np.busday_count`), so a missing Wednesday is a gap and a weekend is not, and they continue on
 business days (`np.busday_offset`: Friday -> Monday). Exchange holidays are gaps. The steps'
-types and their spellings are in `keras_nhits.frequency`.
+types and their spellings are in `keras_nhits.data.frequency`.
 """
 
 from dataclasses import dataclass
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from keras_nhits.data.frequency import BusinessDay, coarsest, parse_freq
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.frequency import BusinessDay, coarsest, parse_freq
 
 # Forecast times from this one on cannot be written as ISO dates (five-digit years).
 LAST_WRITABLE_TIME = np.datetime64("10000-01-01T00:00:00", "us")
@@ -246,7 +246,7 @@ def future_times(last_time, freq, horizon):
     Args:
         last_time: the series' last timestamp, `np.datetime64` or an integer step.
         freq: its step, `np.timedelta64` (`"M"` for calendar months), `BusinessDay()`, an
-            int, or its text (`"1h"`, `"B"`, `"1 hours"`; see `keras_nhits.frequency`).
+            int, or its text (`"1h"`, `"B"`, `"1 hours"`; see `keras_nhits.data.frequency`).
         horizon: number of future timestamps.
 
     Example:

@@ -80,8 +80,8 @@ class PredictConfig:
             if getattr(self, name) is not None:
                 check_choice(name, getattr(self, name), modes)
         if self.freq is not None and self.freq.strip():
-            # Imported here: keras_nhits.frequency is data code (it loads no backend either).
-            from keras_nhits.frequency import parse_freq
+            # Imported here: it loads NumPy (no backend), which a config otherwise does not.
+            from keras_nhits.data.frequency import parse_freq
 
             parse_freq(self.freq)
 

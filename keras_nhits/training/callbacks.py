@@ -14,7 +14,7 @@ import time
 import keras
 import numpy as np
 
-from keras_nhits.errors import NHITSInputError, first_line
+from keras_nhits.errors import NHITSInputError, NHITSTrainingError, first_line
 from keras_nhits.saving.atomic import (
     atomic_output,
     commit_file,
@@ -202,8 +202,6 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         previous = self.read_state(self.folder)
         bad_val = "val_loss" in logs and not _finite(logs["val_loss"])
         if bad_val or not weights_finite(self.model):
-            from keras_nhits.training.trainer import NHITSTrainingError
-
             what = "val_loss" if bad_val else "the weights"
             kept = (
                 f"the last good checkpoint (epoch {previous['epoch']}) is kept in {self.folder}"

@@ -18,7 +18,8 @@ import numbers
 
 import numpy as np
 
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, check_int
+from keras_nhits.options import MAX_WINDOW
 
 METRIC_NAMES = ("mae", "mse", "rmse", "mape", "smape", "mase", "r2")
 
@@ -105,13 +106,7 @@ def mase(y_true, y_pred, scale):
 
 def _season_length(season_length):
     """`season_length` as a positive int, or an error naming it."""
-    if (
-        isinstance(season_length, bool)
-        or not isinstance(season_length, numbers.Integral)
-        or season_length < 1
-    ):
-        raise NHITSInputError(f"season_length must be an integer >= 1; received {season_length!r}")
-    return int(season_length)
+    return check_int("season_length", season_length, 1)
 
 
 def mase_scale(train_values_list, season_length=1):
@@ -199,9 +194,7 @@ def _windows(x, horizon):
             "x must have shape [windows, input_size] with input_size >= 1; "
             f"received shape {x.shape}"
         )
-    if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
-        raise NHITSInputError(f"horizon must be an integer >= 1; received {horizon!r}")
-    return x, int(horizon)
+    return x, check_int("horizon", horizon, 1, MAX_WINDOW)
 
 
 def naive_forecast(x, horizon):
@@ -263,7 +256,7 @@ def season_length_for(freq):
 
     Args:
         freq: the step between consecutive timestamps, as a `numpy.timedelta64`, a
-            `datetime.timedelta`, `keras_nhits.frequency.BusinessDay()` or a step's text
+            `datetime.timedelta`, `keras_nhits.data.frequency.BusinessDay()` or a step's text
             (`"1h"`, `"B"`, `"1 hours"`: what `parse_freq` reads, e.g. a run's recorded
             `data.freqs`); None or an integer (series indexed by step number, no calendar)
             gives 0.
@@ -282,7 +275,7 @@ def season_length_for(freq):
 
         Callers treat 0 as "no seasonality known" and fall back to the plain naive forecast (m=1).
     """
-    from keras_nhits.frequency import BusinessDay, parse_freq
+    from keras_nhits.data.frequency import BusinessDay, parse_freq
 
     if isinstance(freq, str):
         freq = parse_freq(freq)

@@ -29,7 +29,7 @@ import keras
 
 from keras_nhits.config import NHITSTrainingConfig
 from keras_nhits.data import load_series, make_dataset, prepare_splits
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, NHITSTrainingError
 from keras_nhits.models.nhits import NHITS
 from keras_nhits.sample_data import SAMPLE_PATH
 from keras_nhits.saving.atomic import atomic_output, remove_leftovers, write_json_atomic
@@ -63,10 +63,6 @@ from keras_nhits.training.run_folder import (
 from keras_nhits.training.summary import best_epoch, finite, summary_line
 
 __all__ = ["NHITSTrainer", "NHITSTrainingError", "TrainingResult"]
-
-
-class NHITSTrainingError(RuntimeError):
-    """Training could not finish (the loss became NaN); the last good checkpoint is kept."""
 
 
 @dataclasses.dataclass

@@ -7,7 +7,7 @@ from data_helpers import HOUR, START, long_frame
 
 from keras_nhits.data import future_times, load_series
 from keras_nhits.data.cleaning import fill_missing
-from keras_nhits.frequency import BusinessDay
+from keras_nhits.data.frequency import BusinessDay
 
 
 def _one_series(values, steps=None):

@@ -12,8 +12,8 @@ from keras_nhits.data import (
     parse_freq,
     window_target_times,
 )
+from keras_nhits.data.frequency import same_step
 from keras_nhits.errors import NHITSInputError
-from keras_nhits.frequency import same_step
 from keras_nhits.training.metrics import season_length_for
 
 # 2024-01-01 is a Monday; 2024-02-29 a Thursday, 2024-03-01 a Friday.

@@ -2,17 +2,12 @@
 
 `DataConfig` (the CLI's flags, a config file) and `prepare_splits` / `make_dataset` (called
 directly from Python) refuse the same bad values with the same words, so each rule is written
-once, here. The module stays outside `keras_nhits.data` because that package loads Polars and
-TensorFlow when imported, and the configs must import without them.
+once, here. It imports no Polars, NumPy or backend (the `keras_nhits.data` package loads its
+modules only when one of its names is used), so the configs import it at no cost.
 """
 
 from keras_nhits.errors import NHITSInputError, check_number
 from keras_nhits.options import MAX_COUNT
-
-# Windows per batch: a batch of a million windows is already far more than a device holds.
-MAX_BATCH = 1 << 20
-# The run's seed goes to `keras.utils.set_random_seed`, which seeds NumPy: below 2**32.
-MAX_SEED = 2**32 - 1
 
 
 def check_split(name, value):
