@@ -149,20 +149,25 @@ def _scaler_rows(scaler, ids):
     return np.array([index[name] for name in ids])
 
 
-def _from_run_folder(folder):
-    from keras_nhits.saving.safetensors import load_model
-
-    options, scaler_record = run_settings(read_config(folder), os.path.join(folder, CONFIG_FILE))
-    model = load_model(folder)
-    scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
+def _keras_forecaster(model, options, scaler, source):
+    """A Forecaster calling a loaded Keras NHITS in batches."""
     return Forecaster(
         _batched(lambda x: model.predict_on_batch(x)),
         model.input_size,
         model.horizon,
         options,
         scaler,
-        folder,
+        source,
     )
+
+
+def _from_run_folder(folder):
+    from keras_nhits.saving.safetensors import load_model
+
+    options, scaler_record = run_settings(read_config(folder), os.path.join(folder, CONFIG_FILE))
+    model = load_model(folder)
+    scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
+    return _keras_forecaster(model, options, scaler, folder)
 
 
 def run_settings(record, source):
@@ -284,14 +289,7 @@ def _from_keras_file(path):
         raise NHITSInputError(f"{path} cannot be loaded safely ({first_line(error)})") from None
     if not hasattr(model, "input_size") or not hasattr(model, "horizon"):
         raise NHITSInputError(f"{path} holds a {type(model).__name__}, not a keras_nhits model")
-    return Forecaster(
-        _batched(lambda x: model.predict_on_batch(x)),
-        model.input_size,
-        model.horizon,
-        options,
-        None,
-        path,
-    )
+    return _keras_forecaster(model, options, None, path)
 
 
 def _from_saved_model(folder):
