@@ -1,5 +1,6 @@
 """NHITS with historical, future-known and static covariates (the paper's exogenous variant)."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -278,3 +279,38 @@ def test_parameter_count_matches_a_covariate_model():
     model = NHITS(**config.model_kwargs())
     model.build(model.input_shapes())
     assert safetensors_io.parameter_count(config) == model.count_params()
+
+
+CROSS_BACKEND_SCRIPT = """
+import sys
+import keras
+import numpy as np
+from keras_nhits.saving import safetensors as safetensors_io
+folder = sys.argv[1]
+model = safetensors_io.load_model(folder)
+x = dict(np.load(folder + "/x.npz"))
+np.save(folder + "/forecast.npy", keras.ops.convert_to_numpy(model(x)).astype("float64"))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("other", ["jax", "tensorflow", "torch"])
+def test_same_weights_and_statistics_same_forecast_on_every_backend(other, tmp_path):
+    if other == keras.backend.backend():
+        pytest.skip("this is the backend under test")
+    if importlib.util.find_spec(other) is None:
+        pytest.skip(f"the {other} backend is not installed")
+    model = full_model(pooling="average", interpolation="cubic")
+    x = inputs()
+    np.savez(tmp_path / "x.npz", **x)
+    safetensors_io.save_model(model, tmp_path)
+    env = {**os.environ, "KERAS_BACKEND": other}
+    subprocess.run(
+        [sys.executable, "-c", CROSS_BACKEND_SCRIPT, str(tmp_path)],
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    np.testing.assert_allclose(
+        np.load(tmp_path / "forecast.npy"), to_numpy(model(x)), rtol=1e-5, atol=1e-5
+    )
