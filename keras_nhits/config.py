@@ -51,7 +51,17 @@ from keras_nhits.options import (
     WINDOW_SCALERS,
 )
 
-__all__ = ["DataConfig", "ModelConfig", "NHITSTrainingConfig", "TrainerConfig", "parse_int_tuple"]
+# The covariate kinds: a ModelConfig field (their count) and the key of the model's dict input.
+COVARIATE_KINDS = ("hist_exog", "futr_exog", "stat_exog")
+
+__all__ = [
+    "COVARIATE_KINDS",
+    "DataConfig",
+    "ModelConfig",
+    "NHITSTrainingConfig",
+    "TrainerConfig",
+    "parse_int_tuple",
+]
 
 
 # === Model ===
@@ -93,6 +103,17 @@ class ModelConfig(StrictFields):
         default=True,
         metadata={"help": "start the forecast from the window's last value (a naive level)"},
     )
+    hist_exog: int = field(
+        default=0,
+        metadata={"help": "historical covariate columns, observed up to the forecast origin"},
+    )
+    futr_exog: int = field(
+        default=0,
+        metadata={"help": "future-known covariate columns, known over the window and horizon"},
+    )
+    stat_exog: int = field(
+        default=0, metadata={"help": "static covariate columns, one value per series"}
+    )
 
     def __post_init__(self):
         self.pool_sizes = parse_int_tuple(self.pool_sizes, "pool_sizes")
@@ -110,6 +131,8 @@ class ModelConfig(StrictFields):
         check_choice("interpolation", self.interpolation, INTERPOLATION_MODES)
         self.dropout = float(check_number("dropout", self.dropout, 0.0, 1.0, high_inclusive=False))
         check_choice("scaler", self.scaler, WINDOW_SCALERS)
+        for name in COVARIATE_KINDS:
+            check_int(name, getattr(self, name), 0, MAX_UNITS)
         # In Python a model may also take a Keras activation function or its serialized form.
         if isinstance(self.activation, str):
             check_choice("activation", self.activation, ACTIVATIONS)

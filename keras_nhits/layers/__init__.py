@@ -1,11 +1,13 @@
 """The custom Keras layers N-HiTS is built from."""
 
+from keras_nhits.layers.covariate_scaling import CovariateScaler
 from keras_nhits.layers.interpolation import ForecastInterpolation, interpolation_matrix
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.pooling import WindowPooling
 from keras_nhits.layers.scaling import WindowScaler
 
 __all__ = [
+    "CovariateScaler",
     "ForecastInterpolation",
     "NHITSBlock",
     "WindowPooling",

@@ -1,4 +1,7 @@
-"""One N-HiTS block: pooled input -> MLP -> backcast and interpolated forecast."""
+"""One N-HiTS block: pooled input (and covariates) -> MLP -> backcast and interpolated forecast."""
+
+import math
+from collections.abc import Mapping
 
 import keras
 from keras import ops
@@ -24,6 +27,13 @@ class NHITSBlock(keras.layers.Layer):
     are interpolated to the horizon. The backcast is the part of the input the block explains; the
     model subtracts it before the next block (doubly-residual stacking).
 
+    With covariates (the paper's exogenous variant, N-HiTS section 3 and neuralforecast's
+    `NHITSBlock`) the MLP also sees them: each channel of the historical covariates is pooled over
+    the input window and each channel of the future-known ones over the window plus the horizon,
+    with the block's own pooling, and both are flattened and concatenated, with the static
+    covariates, after the pooled target (see `mlp_input`). Only the target has a backcast: the
+    covariates are the same for every block.
+
     Args:
         input_size: int, input window length L.
         horizon: int, forecast length H.
@@ -35,8 +45,16 @@ class NHITSBlock(keras.layers.Layer):
         interpolation: str, `"linear"`, `"nearest"` or `"cubic"`. Default `"linear"`.
         dropout: float, dropout after each MLP layer. Default 0.
         activation: str, MLP activation. Default `"relu"`.
+        hist_exog: int, historical covariate channels (observed up to the forecast origin).
+            Default 0.
+        futr_exog: int, future-known covariate channels (known over the window and the
+            horizon). Default 0.
+        stat_exog: int, static covariates (one value per series). Default 0.
 
-    Input shape: `(batch, L)`. Output: `(backcast (batch, L), forecast (batch, H))`.
+    Input shape: `(batch, L)` without covariates; with them a dict with `"history"` `(batch, L)`
+    and, for each count above 0, `"hist_exog"` `(batch, L, hist_exog)`, `"futr_exog"` `(batch,
+    L + H, futr_exog)`, `"stat_exog"` `(batch, stat_exog)`, all scaled. Output: `(backcast
+    (batch, L), forecast (batch, H))`.
 
     Example:
         >>> block = NHITSBlock(input_size=48, horizon=12, pool_size=2, n_knots=3, hidden_size=16)
@@ -59,6 +77,9 @@ class NHITSBlock(keras.layers.Layer):
         interpolation="linear",
         dropout=0.0,
         activation="relu",
+        hist_exog=0,
+        futr_exog=0,
+        stat_exog=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -75,6 +96,12 @@ class NHITSBlock(keras.layers.Layer):
         check_choice("pooling", pooling, POOLING_MODES)
         check_choice("interpolation", interpolation, INTERPOLATION_MODES)
         check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        for name, value in (
+            ("hist_exog", hist_exog),
+            ("futr_exog", futr_exog),
+            ("stat_exog", stat_exog),
+        ):
+            check_int(name, value, 0, MAX_UNITS)
         self.input_size = input_size
         self.horizon = horizon
         self.pool_size = pool_size
@@ -85,10 +112,20 @@ class NHITSBlock(keras.layers.Layer):
         self.interpolation = interpolation
         self.dropout = float(dropout)
         self.activation = keras.activations.serialize(keras.activations.get(activation))
+        self.hist_exog = hist_exog
+        self.futr_exog = futr_exog
+        self.stat_exog = stat_exog
 
         # === Layers ===
         policy = self.dtype_policy
         self.pool = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool")
+        # Weightless: covariate models keep the weights (and names) of a model without them. Two
+        # layers because one is built for L steps and the other for L + H.
+        self.pool_hist = self.pool_futr = None
+        if hist_exog:
+            self.pool_hist = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool_hist")
+        if futr_exog:
+            self.pool_futr = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool_futr")
         self.hidden = [
             keras.layers.Dense(hidden_size, activation=activation, dtype=policy, name=f"dense_{i}")
             for i in range(n_layers)
@@ -99,10 +136,19 @@ class NHITSBlock(keras.layers.Layer):
             n_knots, horizon, mode=interpolation, dtype=policy, name="interpolate"
         )
 
+    @property
+    def has_covariates(self):
+        """Whether the block takes the dict input (any covariate count above 0)."""
+        return bool(self.hist_exog or self.futr_exog or self.stat_exog)
+
     def build(self, input_shape):
-        shape = (input_shape[0], self.input_size)
-        _build_once(self.pool, shape)
-        shape = self.pool.compute_output_shape(shape)
+        batch = (input_shape["history"] if isinstance(input_shape, Mapping) else input_shape)[0]
+        _build_once(self.pool, (batch, self.input_size))
+        if self.pool_hist is not None:
+            _build_once(self.pool_hist, (batch, self.input_size, self.hist_exog))
+        if self.pool_futr is not None:
+            _build_once(self.pool_futr, (batch, self.input_size + self.horizon, self.futr_exog))
+        shape = (batch, self.mlp_input_size)
         for dense in self.hidden:
             _build_once(dense, shape)
             shape = (shape[0], self.hidden_size)
@@ -124,7 +170,7 @@ class NHITSBlock(keras.layers.Layer):
         gradient, as they do through `call` when the backcast is unused.
         """
         if not self.built:
-            self.build(inputs.shape)
+            self.build(keras.tree.map_structure(lambda x: tuple(x.shape), inputs))
         if self.theta.quantization_mode is not None:  # a quantized kernel: let Dense handle it
             return self(inputs, training=training)[1]
         h = self._hidden(inputs, training)
@@ -134,8 +180,32 @@ class NHITSBlock(keras.layers.Layer):
         )
         return self.interpolate(knots)  # [B, knots] -> [B, H]
 
+    @property
+    def mlp_input_size(self):
+        """Width of the MLP's input: the pooled target, then the pooled, flattened covariates."""
+        pooled = math.ceil(self.input_size / self.pool_size)
+        futr = math.ceil((self.input_size + self.horizon) / self.pool_size)
+        return pooled * (1 + self.hist_exog) + futr * self.futr_exog + self.stat_exog
+
+    def mlp_input(self, inputs):
+        """The MLP's input `[B, mlp_input_size]`: the pooled target alone without covariates,
+        else `concat(pool(history), flatten(pool(hist_exog)), flatten(pool(futr_exog)),
+        stat_exog)`, each covariate flattened time-major (cell 0's channels, then cell 1's...)."""
+        if not self.has_covariates:
+            return self.pool(inputs)  # [B, L] -> [B, ceil(L / k)]
+        parts = [self.pool(inputs["history"])]  # [B, L] -> [B, P]
+        if self.pool_hist is not None:
+            hist = self.pool_hist(inputs["hist_exog"])  # [B, L, X] -> [B, P, X]
+            parts.append(ops.reshape(hist, (-1, hist.shape[1] * self.hist_exog)))
+        if self.pool_futr is not None:
+            futr = self.pool_futr(inputs["futr_exog"])  # [B, L + H, F] -> [B, P', F]
+            parts.append(ops.reshape(futr, (-1, futr.shape[1] * self.futr_exog)))
+        if self.stat_exog:
+            parts.append(inputs["stat_exog"])  # [B, S]
+        return ops.concatenate(parts, axis=1)
+
     def _hidden(self, inputs, training):
-        h = self.pool(inputs)  # [B, L] -> [B, ceil(L / k)]
+        h = self.mlp_input(inputs)
         for dense in self.hidden:
             h = dense(h)
             if self.drop is not None:
@@ -143,7 +213,8 @@ class NHITSBlock(keras.layers.Layer):
         return h
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.input_size), (input_shape[0], self.horizon)
+        batch = (input_shape["history"] if isinstance(input_shape, Mapping) else input_shape)[0]
+        return (batch, self.input_size), (batch, self.horizon)
 
     def get_config(self):
         config = super().get_config()
@@ -159,6 +230,9 @@ class NHITSBlock(keras.layers.Layer):
                 "interpolation": self.interpolation,
                 "dropout": self.dropout,
                 "activation": self.activation,
+                "hist_exog": self.hist_exog,
+                "futr_exog": self.futr_exog,
+                "stat_exog": self.stat_exog,
             }
         )
         return config

@@ -17,13 +17,15 @@ class WindowPooling(keras.layers.Layer):
     high frequencies and shrinks the MLP's input. When `pool_size` does not divide the window, the
     oldest pooling cell is partial (it covers fewer steps) so that the whole window is used and
     the most recent cell always holds the last `pool_size` steps. Partial cells are reduced over
-    the steps they cover only.
+    the steps they cover only. Time is axis 1: a `(batch, steps, channels)` input (covariates)
+    has each channel pooled on its own.
 
     Args:
         pool_size: int, kernel and stride, `>= 1` (1 is the identity).
         mode: str, `"max"` (default, the paper's choice) or `"average"`.
 
-    Input shape: `(batch, steps)`. Output shape: `(batch, ceil(steps / pool_size))`.
+    Input shape: `(batch, steps)` or `(batch, steps, channels)`. Output shape: `(batch,
+    ceil(steps / pool_size))` or `(batch, ceil(steps / pool_size), channels)`.
 
     Example:
         >>> layer = WindowPooling(pool_size=2)
@@ -41,7 +43,7 @@ class WindowPooling(keras.layers.Layer):
         self.mode = mode
 
     def build(self, input_shape):
-        steps = input_shape[-1]
+        steps = input_shape[1]
         if steps is None:
             raise NHITSInputError("WindowPooling needs a known number of steps")
         self._cells = math.ceil(steps / self.pool_size)
@@ -59,19 +61,21 @@ class WindowPooling(keras.layers.Layer):
             else:
                 front = ops.zeros_like(x[:, : self._pad])
             x = ops.concatenate([front, x], axis=1)
-        cells = ops.reshape(x, (-1, self._cells, self.pool_size))  # [B, L'] -> [B, P, k]
+        # [B, L'] -> [B, P, k], or [B, L', C] -> [B, P, k, C]: the cell's steps are axis 2.
+        channels = tuple(x.shape[2:])
+        cells = ops.reshape(x, (-1, self._cells, self.pool_size, *channels))
         if self.mode == "max":
-            return ops.max(cells, axis=-1)
+            return ops.max(cells, axis=2)
         if self._pad:  # the oldest cell holds pool_size - pad real steps
-            sums = ops.sum(cells, axis=-1)
+            sums = ops.sum(cells, axis=2)
             first = sums[:, :1] / (self.pool_size - self._pad)
             return ops.concatenate([first, sums[:, 1:] / self.pool_size], axis=1)
-        return ops.mean(cells, axis=-1)
+        return ops.mean(cells, axis=2)
 
     def compute_output_shape(self, input_shape):
-        steps = input_shape[-1]
+        steps = input_shape[1]
         cells = None if steps is None else math.ceil(steps / self.pool_size)
-        return (input_shape[0], cells)
+        return (input_shape[0], cells, *input_shape[2:])
 
     def get_config(self):
         config = super().get_config()

@@ -1,12 +1,14 @@
 """The N-HiTS model: stacks of blocks, doubly-residual stacking and per-window scaling."""
 
 import dataclasses
+from collections.abc import Mapping
 
 import keras
 from keras import ops
 
-from keras_nhits.config import ModelConfig
+from keras_nhits.config import COVARIATE_KINDS, ModelConfig
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.layers.covariate_scaling import CovariateScaler
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.scaling import WindowScaler
 
@@ -44,12 +46,26 @@ class NHITS(keras.Model):
         scaler: str, per-window scaling: `"identity"`, `"standard"` (default), `"robust"`,
             `"minmax"`.
         naive_level: bool, start the forecast from the last input value. Default True.
+        hist_exog: int, historical covariate columns (observed up to the forecast origin).
+            Default 0.
+        futr_exog: int, future-known covariate columns (known over the window and the
+            horizon: calendar features, planned promotions). Default 0.
+        stat_exog: int, static covariate columns (one value per series). Default 0.
 
     The arguments are checked and kept as one `ModelConfig`, `model.model_config`; `model.horizon`
     and the other arguments read it, and `get_config` is its fields.
 
-    Input shape: `(batch, L)` raw values. Output shape: `(batch, H)` raw values, float32 (also
-    under a `mixed_float16` policy, where the blocks compute in float16).
+    Input shape: `(batch, L)` raw values without covariates. With covariates (any count above
+    0) a dict of raw values (`model.input_shapes()` gives the shapes):
+    - `"history"`: `(batch, L)`, the target;
+    - `"hist_exog"`: `(batch, L, hist_exog)`, over the input window;
+    - `"futr_exog"`: `(batch, L + H, futr_exog)`, over the input window and then the horizon;
+    - `"stat_exog"`: `(batch, stat_exog)`.
+    A key is required when its count is above 0 and refused when it is 0. Every block sees the
+    covariates next to its pooled residual (see `NHITSBlock`); they are scaled inside the model by
+    statistics of the training split, set with `set_covariate_statistics` and saved with the
+    weights. Output shape: `(batch, H)` raw values, float32 (also under a `mixed_float16` policy,
+    where the blocks compute in float16).
 
     Example:
         >>> model = NHITS(input_size=48, horizon=12, hidden_size=16)
@@ -57,6 +73,12 @@ class NHITS(keras.Model):
         (4, 12)
         >>> model.decompose(np.zeros((4, 48), "float32")).shape  # level + one row per stack
         (4, 4, 12)
+        >>> model = NHITS(input_size=48, horizon=12, hidden_size=16, futr_exog=2)
+        >>> model.set_covariate_statistics(futr=(np.array([20.0, 0.5]), np.array([5.0, 0.5])))
+        >>> x = {"history": np.zeros((4, 48), "float32"),
+        ...      "futr_exog": np.zeros((4, 60, 2), "float32")}  # window + horizon steps
+        >>> model(x).shape
+        (4, 12)
 
     Reference: Challu, Olivares, Oreshkin, Garza, Mergenthaler-Canseco, Dubrawski, "N-HiTS:
     Neural Hierarchical Interpolation for Time Series Forecasting", AAAI 2023, arXiv:2201.12886.
@@ -78,6 +100,9 @@ class NHITS(keras.Model):
         activation="relu",
         scaler="standard",
         naive_level=True,
+        hist_exog=0,
+        futr_exog=0,
+        stat_exog=0,
         **kwargs,
     ):
         # The signature names the fields for users; ModelConfig checks them (the one place), and
@@ -94,6 +119,13 @@ class NHITS(keras.Model):
         blocks = config.n_blocks
         blocks_per_stack = (blocks,) * config.n_stacks if isinstance(blocks, int) else blocks
         self.window_scaler = WindowScaler(config.scaler, name="window_scaler")
+        # Only the kinds the model takes have a scaler: a model without covariates keeps exactly
+        # the weights of one made before they existed, so its files still load.
+        self.covariate_scalers = {
+            kind: CovariateScaler(getattr(config, kind), name=f"{kind}_scaler")
+            for kind in COVARIATE_KINDS
+            if getattr(config, kind)
+        }
         # One flat list (Keras tracks it); `_block_stack[i]` is the stack of block i.
         self.blocks = []
         self._block_stack = []
@@ -116,37 +148,147 @@ class NHITS(keras.Model):
             interpolation=config.interpolation,
             dropout=config.dropout,
             activation=config.activation,
+            hist_exog=config.hist_exog,
+            futr_exog=config.futr_exog,
+            stat_exog=config.stat_exog,
             dtype=self.dtype_policy,
             name=name,
         )
 
+    @property
+    def has_covariates(self):
+        """Whether the model takes the dict input (any covariate count above 0)."""
+        return bool(self.covariate_scalers)
+
+    def input_shapes(self, batch_size=None):
+        """The documented input shape(s): `(batch, L)`, or with covariates a dict of the keys the
+        model takes (`"history"` and each covariate kind whose count is above 0)."""
+        history = (batch_size, self.input_size)
+        if not self.has_covariates:
+            return history
+        shapes = {"history": history}
+        if self.hist_exog:
+            shapes["hist_exog"] = (batch_size, self.input_size, self.hist_exog)
+        if self.futr_exog:
+            shapes["futr_exog"] = (batch_size, self.input_size + self.horizon, self.futr_exog)
+        if self.stat_exog:
+            shapes["stat_exog"] = (batch_size, self.stat_exog)
+        return shapes
+
     def build(self, input_shape=None):
-        shape = (None if input_shape is None else input_shape[0], self.input_size)
-        for layer in [self.window_scaler, *self.blocks]:
-            if not layer.built:
-                layer.build(shape)
+        # Every size follows from the config; only the batch size is taken from `input_shape`
+        # (a tuple or, with covariates, a dict of them; a plain tuple builds those too).
+        if isinstance(input_shape, Mapping):
+            input_shape = input_shape.get("history")
+        shapes = self.input_shapes(None if input_shape is None else input_shape[0])
+        history = shapes["history"] if self.has_covariates else shapes
+        if not self.window_scaler.built:
+            self.window_scaler.build(history)
+        for kind, scaler in self.covariate_scalers.items():
+            if not scaler.built:
+                scaler.build(shapes[kind])
+        for block in self.blocks:
+            if not block.built:
+                block.build(shapes)
         self.built = True
+
+    def set_covariate_statistics(self, hist=None, futr=None, stat=None):
+        """Sets the statistics the model scales raw covariates by, from the training split.
+
+        Args:
+            hist, futr, stat: a `(mean, std)` pair of NumPy arrays (one value per channel) for
+                the historical, future-known and static covariates; None leaves a kind as it
+                is. A NaN or (numerically) zero std becomes 1 (a constant column).
+
+        They are non-trainable weights: saved and loaded with the model in every format. An
+        unbuilt model is built first, so that all its weights exist when it is saved next.
+        """
+        given = (
+            ("hist", "hist_exog", hist),
+            ("futr", "futr_exog", futr),
+            ("stat", "stat_exog", stat),
+        )
+        for argument, kind, pair in given:
+            if pair is None:
+                continue
+            if kind not in self.covariate_scalers:
+                raise NHITSInputError(
+                    f"{argument}: statistics were given but the model has {kind}=0; build it "
+                    f"with {kind} set to the number of columns"
+                )
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise NHITSInputError(
+                    f"{argument} statistics must be a (mean, std) pair; received "
+                    f"{type(pair).__name__}"
+                )
+            if not self.built:
+                self.build(self.input_shapes())
+            self.covariate_scalers[kind].set_statistics(*pair)
+
+    def covariate_statistics(self):
+        """`{kind: (mean, std)}` for each covariate kind the model takes, as NumPy arrays."""
+        return {kind: scaler.statistics() for kind, scaler in self.covariate_scalers.items()}
+
+    def _split_inputs(self, inputs):
+        """The raw target `[B, L]` and a dict of the raw covariates, shapes checked."""
+        if not self.has_covariates:
+            if isinstance(inputs, Mapping):
+                if set(inputs) != {"history"}:
+                    _refuse_keys(inputs, {"history": self.input_shapes()})
+                inputs = inputs["history"]
+            shape = tuple(inputs.shape)
+            if len(shape) != 2 or shape[1] not in (None, self.input_size):
+                raise NHITSInputError(
+                    f"NHITS expects inputs of shape (batch, input_size={self.input_size}); "
+                    f"received {shape}"
+                )
+            return inputs, {}
+        expected = self.input_shapes()
+        if not isinstance(inputs, Mapping):
+            raise NHITSInputError(
+                f"NHITS with covariates expects a dict with keys {', '.join(expected)}; "
+                f"received a {type(inputs).__name__} of shape {tuple(inputs.shape)}"
+            )
+        if set(inputs) != set(expected):
+            _refuse_keys(inputs, expected)
+        batches = set()
+        for key, shape in expected.items():
+            received = tuple(inputs[key].shape)
+            fits = len(received) == len(shape) and all(
+                r is None or r == s for r, s in zip(received[1:], shape[1:])
+            )
+            if not fits:
+                raise NHITSInputError(
+                    f"NHITS input {key!r} must have shape {_shape_text(key, shape)}; "
+                    f"received {received}"
+                )
+            batches.add(received[0])
+        if len(batches - {None}) > 1:
+            sizes = {key: tuple(inputs[key].shape)[0] for key in expected}
+            raise NHITSInputError(f"NHITS inputs must share one batch size; received {sizes}")
+        covariates = {k: v for k, v in inputs.items() if k != "history"}
+        return inputs["history"], covariates
 
     def _components(self, inputs, training=None):
         """Scaled forecast components: the level `[B, 1]` (None without `naive_level`), one
         `[B, H]` forecast per stack, and the scaler's statistics."""
-        shape = tuple(inputs.shape)
-        if len(shape) != 2 or shape[1] not in (None, self.input_size):
-            raise NHITSInputError(
-                f"NHITS expects inputs of shape (batch, input_size={self.input_size}); "
-                f"received {shape}"
-            )
-        scaled, loc, scale = self.window_scaler(inputs)  # [B, L], [B, 1], [B, 1] in float32
+        history, covariates = self._split_inputs(inputs)
+        scaled, loc, scale = self.window_scaler(history)  # [B, L], [B, 1], [B, 1] in float32
         residual = ops.cast(scaled, self.compute_dtype)
+        covariates = {  # the same scaled covariates for every block; only the target is residual
+            kind: ops.cast(self.covariate_scalers[kind](x), self.compute_dtype)
+            for kind, x in covariates.items()
+        }
         # [B, 1]: broadcast over the horizon where it is added (a repeat adds ops to every call).
         level = scaled[:, -1:] if self.naive_level else None
         stack_forecasts = [None] * self.n_stacks
         final = len(self.blocks) - 1
         for i, (block, s) in enumerate(zip(self.blocks, self._block_stack)):
+            block_inputs = {"history": residual, **covariates} if covariates else residual
             if i == final:  # its backcast would be subtracted from nothing: skip computing it
-                forecast = block.forecast(residual, training=training)
+                forecast = block.forecast(block_inputs, training=training)
             else:
-                backcast, forecast = block(residual, training=training)
+                backcast, forecast = block(block_inputs, training=training)
                 residual = residual - backcast
             previous = stack_forecasts[s]
             stack_forecasts[s] = forecast if previous is None else previous + forecast
@@ -173,6 +315,8 @@ class NHITS(keras.Model):
         return ops.stack(rows, axis=1)
 
     def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, Mapping):
+            input_shape = input_shape["history"]
         return (input_shape[0], self.horizon)
 
     def get_config(self):
@@ -182,6 +326,33 @@ class NHITS(keras.Model):
 
 
 _FIELDS = {spec.name for spec in dataclasses.fields(ModelConfig)}
+
+
+def _refuse_keys(inputs, expected):
+    """Refuses a dict input whose keys are not those of `expected` (key -> shape), naming each
+    missing key with its shape and each unexpected one."""
+    parts = [
+        f"missing {key!r} of shape {_shape_text(key, shape)}"
+        for key, shape in expected.items()
+        if key not in inputs
+    ]
+    for key in sorted(str(k) for k in set(inputs) - set(expected)):
+        reason = f"the model has {key}=0" if key in COVARIATE_KINDS else "not an NHITS input"
+        parts.append(f"unexpected {key!r} ({reason})")
+    raise NHITSInputError(
+        f"NHITS inputs must be the keys {', '.join(expected)}; {'; '.join(parts)}"
+    )
+
+
+def _shape_text(key, shape):
+    """`(batch, input_size + horizon=16, futr_exog=2)`: each size with what it comes from."""
+    names = {
+        "history": ("input_size",),
+        "hist_exog": ("input_size", "hist_exog"),
+        "futr_exog": ("input_size + horizon", "futr_exog"),
+        "stat_exog": ("stat_exog",),
+    }[key]
+    return "(" + ", ".join(["batch", *(f"{n}={s}" for n, s in zip(names, shape[1:]))]) + ")"
 
 
 def _config_property(name):

@@ -1,7 +1,8 @@
 """Model weights as safetensors plus a JSON config: saving and loading without pickle.
 
 A run folder holds `model.safetensors` (the tensors, keyed by each weight's Keras path such as
-`stack_0_block_0/dense_0/kernel`) and `config.json` (the model's arguments and whatever the caller
+`stack_0_block_0/dense_0/kernel`, and for a model with covariates their training-split statistics,
+`hist_exog_scaler/mean` ...) and `config.json` (the model's arguments and whatever the caller
 adds, such as the resolved training config). Loading parses JSON and raw tensors only, so a file
 from elsewhere cannot execute code; it is checked before anything large is allocated (absurd
 sizes in the config) and after (every tensor name and shape must match the rebuilt model).
@@ -28,7 +29,7 @@ def save_weights(model, path):
     from safetensors.numpy import save_file
 
     if not model.built:  # an unbuilt model has no weights yet: build them, as `model.save` does
-        model.build((None, model.input_size))
+        model.build(model.input_shapes())
     tensors = {
         name: np.ascontiguousarray(np.asarray(w.numpy())) for name, w in weight_map(model).items()
     }
@@ -98,7 +99,7 @@ def load_model(folder):
         raise NHITSInputError(f"{os.path.join(folder, CONFIG_FILE)} has no 'model' section")
     config = model_config_from_dict(arguments, os.path.join(folder, CONFIG_FILE))
     model = NHITS(**config.model_kwargs())
-    model.build((None, config.input_size))
+    model.build(model.input_shapes())
     load_weights(model, os.path.join(folder, WEIGHTS_FILE))
     return model
 
@@ -156,14 +157,17 @@ def _check_activation(activation, source):
 
 
 def parameter_count(config):
-    """Number of trainable parameters of an NHITS with this `ModelConfig`, from sizes only."""
+    """Number of parameters of an NHITS with this `ModelConfig`, from sizes only: the MLPs'
+    weights, plus a mean and a std per covariate channel."""
     blocks = config.n_blocks if isinstance(config.n_blocks, (tuple, list)) else None
-    total = 0
+    total = 2 * (config.hist_exog + config.futr_exog + config.stat_exog)
     for s in range(config.n_stacks):
         n_blocks = blocks[s] if blocks else config.n_blocks
         pooled = -(-config.input_size // config.pool_sizes[s])
+        futr = -(-(config.input_size + config.horizon) // config.pool_sizes[s])
+        width = pooled * (1 + config.hist_exog) + futr * config.futr_exog + config.stat_exog
         knots = max(config.horizon // config.freq_downsample[s], 1)
-        units = [pooled] + [config.hidden_size] * config.n_layers + [config.input_size + knots]
+        units = [width] + [config.hidden_size] * config.n_layers + [config.input_size + knots]
         per_block = sum(a * b + b for a, b in zip(units[:-1], units[1:]))
         total += n_blocks * per_block
     return total
