@@ -31,6 +31,7 @@ _LAZY = {
     "ForecastInterpolation": ("keras_nhits.layers.interpolation", "ForecastInterpolation"),
     "WindowPooling": ("keras_nhits.layers.pooling", "WindowPooling"),
     "WindowScaler": ("keras_nhits.layers.scaling", "WindowScaler"),
+    "CovariateScaler": ("keras_nhits.layers.covariate_scaling", "CovariateScaler"),
     "NHITSTrainer": ("keras_nhits.training.trainer", "NHITSTrainer"),
     "NHITSTrainingError": ("keras_nhits.errors", "NHITSTrainingError"),
     "TrainingResult": ("keras_nhits.training.trainer", "TrainingResult"),

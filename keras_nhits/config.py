@@ -103,16 +103,26 @@ class ModelConfig(StrictFields):
         default=True,
         metadata={"help": "start the forecast from the window's last value (a naive level)"},
     )
+    # Counts of covariate columns. Not CLI flags (`"flag": False`): the trainer does not read
+    # covariate columns from data files yet, so a training run refuses any but 0; in Python,
+    # NHITS(futr_exog=2, ...) takes them (docs/model.md).
     hist_exog: int = field(
         default=0,
-        metadata={"help": "historical covariate columns, observed up to the forecast origin"},
+        metadata={
+            "help": "historical covariate columns, observed up to the forecast origin",
+            "flag": False,
+        },
     )
     futr_exog: int = field(
         default=0,
-        metadata={"help": "future-known covariate columns, known over the window and horizon"},
+        metadata={
+            "help": "future-known covariate columns, known over the window and horizon",
+            "flag": False,
+        },
     )
     stat_exog: int = field(
-        default=0, metadata={"help": "static covariate columns, one value per series"}
+        default=0,
+        metadata={"help": "static covariate columns, one value per series", "flag": False},
     )
 
     def __post_init__(self):
@@ -352,6 +362,12 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
             self.config = os.fspath(self.config)
         if not isinstance(self.config, str):
             raise NHITSInputError(f"config must be a path; received {short_repr(self.config)}")
+        for name in COVARIATE_KINDS:
+            if getattr(self, name):
+                raise NHITSInputError(
+                    f"{name}={getattr(self, name)}: training from a data file takes no covariates "
+                    f"yet; build NHITS({name}=...) in Python and fit it on your own arrays"
+                )
         if self.export and self.series_scaler != "none":
             raise NHITSInputError(
                 f"export needs series_scaler none: the {self.series_scaler} statistics are per "

@@ -96,9 +96,13 @@ class OneLineArgumentParser(argparse_dataclass.ArgumentParser):
     def __init__(self, options_class, **kwargs):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(options_class, **kwargs)
-        defaults = {f.name: f.default for f in dataclasses.fields(options_class)}
+        fields = dataclasses.fields(options_class)
+        defaults = {f.name: f.default for f in fields}
+        hidden = {f.name for f in fields if f.metadata.get("flag") is False}
         for action in self._actions:
-            if action.dest not in defaults or action.help is None:
+            if action.dest in hidden:  # a field that is no flag (yet): kept out of --help
+                action.help = argparse.SUPPRESS
+            if action.dest not in defaults or action.help in (None, argparse.SUPPRESS):
                 continue
             default = defaults[action.dest]
             if default is True:

@@ -42,9 +42,16 @@ def export_saved_model(model, path, record=None):
             whose data options then travel in the folder's `keras_nhits.json`; None writes none.
 
     Raises `NHITSInputError` on the PyTorch backend (naming the command that exports instead),
+    for a model with covariates (their named inputs are not in the signature yet),
     for a `path` holding anything else (a file, a folder of the user's) and for a `path` that
     cannot be written; nothing is changed then.
     """
+    covariates = [k for k in ("hist_exog", "futr_exog", "stat_exog") if getattr(model, k, 0)]
+    if covariates:
+        raise NHITSInputError(
+            f"SavedModel export takes models without covariates for now; this one has "
+            f"{', '.join(covariates)} (save it as .keras or with save_safetensors instead)"
+        )
     backend = keras.backend.backend()
     if backend not in EXPORT_BACKENDS:
         raise NHITSInputError(

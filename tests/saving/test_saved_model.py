@@ -68,3 +68,14 @@ def test_export_saved_model_refuses_a_folder_of_the_users(tmp_path):
     with pytest.raises(NHITSInputError, match="files keras_nhits did not write"):
         export_saved_model(NHITS(12, 4, hidden_size=8), tmp_path / "mine")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["mine", "notes.txt"]
+
+
+def test_a_model_with_covariates_is_refused_by_name_and_nothing_is_written(tmp_path):
+    from keras_nhits import NHITS
+    from keras_nhits.errors import NHITSInputError
+    from keras_nhits.saving.saved_model import export_saved_model
+
+    model = NHITS(input_size=12, horizon=4, futr_exog=2, hidden_size=8)
+    with pytest.raises(NHITSInputError, match="without covariates for now; this one has futr_exog"):
+        export_saved_model(model, tmp_path / "sm")
+    assert not (tmp_path / "sm").exists()
