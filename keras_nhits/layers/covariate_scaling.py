@@ -36,8 +36,7 @@ class CovariateScaler(keras.layers.Layer):
     def __init__(self, channels, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        check_int("channels", channels, 1, MAX_UNITS)
-        self.channels = channels
+        self.channels = check_int("channels", channels, 1, MAX_UNITS)
 
     def build(self, input_shape=None):
         shape = (self.channels,)

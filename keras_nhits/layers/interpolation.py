@@ -91,12 +91,9 @@ class ForecastInterpolation(keras.layers.Layer):
 
     def __init__(self, n_knots, horizon, mode="linear", **kwargs):
         super().__init__(**kwargs)
-        check_int("n_knots", n_knots, 1, MAX_WINDOW)
-        check_int("horizon", horizon, 1, MAX_WINDOW)
-        check_choice("mode", mode, INTERPOLATION_MODES)
-        self.n_knots = n_knots
-        self.horizon = horizon
-        self.mode = mode
+        self.n_knots = check_int("n_knots", n_knots, 1, MAX_WINDOW)
+        self.horizon = check_int("horizon", horizon, 1, MAX_WINDOW)
+        self.mode = check_choice("mode", mode, INTERPOLATION_MODES)
 
     def build(self, input_shape):
         # Kept as NumPy: a tensor made here could belong to a traced graph (TensorFlow builds

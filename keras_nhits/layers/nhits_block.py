@@ -83,58 +83,47 @@ class NHITSBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        n_knots = horizon if n_knots is None else n_knots
-        for name, value in (
-            ("input_size", input_size),
-            ("horizon", horizon),
-            ("pool_size", pool_size),
-            ("n_knots", n_knots),
-        ):
-            check_int(name, value, 1, MAX_WINDOW)
-        check_int("hidden_size", hidden_size, 1, MAX_UNITS)
-        check_int("n_layers", n_layers, 1, MAX_LAYERS)
-        check_choice("pooling", pooling, POOLING_MODES)
-        check_choice("interpolation", interpolation, INTERPOLATION_MODES)
-        check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
-        for name, value in (
-            ("hist_exog", hist_exog),
-            ("futr_exog", futr_exog),
-            ("stat_exog", stat_exog),
-        ):
-            check_int(name, value, 0, MAX_UNITS)
-        self.input_size = input_size
-        self.horizon = horizon
-        self.pool_size = pool_size
-        self.n_knots = n_knots
-        self.hidden_size = hidden_size
-        self.n_layers = n_layers
-        self.pooling = pooling
-        self.interpolation = interpolation
-        self.dropout = float(dropout)
+        # Stored as the checks return them (Python ints and floats, NumPy's taken), so that
+        # get_config is plain JSON.
+        self.input_size = check_int("input_size", input_size, 1, MAX_WINDOW)
+        self.horizon = check_int("horizon", horizon, 1, MAX_WINDOW)
+        self.pool_size = check_int("pool_size", pool_size, 1, MAX_WINDOW)
+        n_knots = self.horizon if n_knots is None else n_knots
+        self.n_knots = check_int("n_knots", n_knots, 1, MAX_WINDOW)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1, MAX_UNITS)
+        self.n_layers = check_int("n_layers", n_layers, 1, MAX_LAYERS)
+        self.pooling = check_choice("pooling", pooling, POOLING_MODES)
+        self.interpolation = check_choice("interpolation", interpolation, INTERPOLATION_MODES)
+        self.dropout = float(check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False))
         self.activation = keras.activations.serialize(keras.activations.get(activation))
-        self.hist_exog = hist_exog
-        self.futr_exog = futr_exog
-        self.stat_exog = stat_exog
+        self.hist_exog = check_int("hist_exog", hist_exog, 0, MAX_UNITS)
+        self.futr_exog = check_int("futr_exog", futr_exog, 0, MAX_UNITS)
+        self.stat_exog = check_int("stat_exog", stat_exog, 0, MAX_UNITS)
 
         # === Layers ===
         policy = self.dtype_policy
-        self.pool = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool")
+        self.pool = self._pooling("pool")
         # Weightless: covariate models keep the weights (and names) of a model without them. Two
         # layers because one is built for L steps and the other for L + H.
         self.pool_hist = self.pool_futr = None
-        if hist_exog:
-            self.pool_hist = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool_hist")
-        if futr_exog:
-            self.pool_futr = WindowPooling(pool_size, mode=pooling, dtype=policy, name="pool_futr")
+        if self.hist_exog:
+            self.pool_hist = self._pooling("pool_hist")
+        if self.futr_exog:
+            self.pool_futr = self._pooling("pool_futr")
         self.hidden = [
-            keras.layers.Dense(hidden_size, activation=activation, dtype=policy, name=f"dense_{i}")
-            for i in range(n_layers)
+            keras.layers.Dense(
+                self.hidden_size, activation=activation, dtype=policy, name=f"dense_{i}"
+            )
+            for i in range(self.n_layers)
         ]
         self.drop = keras.layers.Dropout(self.dropout, dtype=policy) if self.dropout else None
-        self.theta = keras.layers.Dense(input_size + n_knots, dtype=policy, name="theta")
+        self.theta = keras.layers.Dense(self.input_size + self.n_knots, dtype=policy, name="theta")
         self.interpolate = ForecastInterpolation(
-            n_knots, horizon, mode=interpolation, dtype=policy, name="interpolate"
+            self.n_knots, self.horizon, mode=self.interpolation, dtype=policy, name="interpolate"
         )
+
+    def _pooling(self, name):
+        return WindowPooling(self.pool_size, mode=self.pooling, dtype=self.dtype_policy, name=name)
 
     @property
     def has_covariates(self):

@@ -37,10 +37,8 @@ class WindowPooling(keras.layers.Layer):
 
     def __init__(self, pool_size, mode="max", **kwargs):
         super().__init__(**kwargs)
-        check_int("pool_size", pool_size, 1, MAX_WINDOW)
-        check_choice("mode", mode, POOLING_MODES)
-        self.pool_size = pool_size
-        self.mode = mode
+        self.pool_size = check_int("pool_size", pool_size, 1, MAX_WINDOW)
+        self.mode = check_choice("mode", mode, POOLING_MODES)
 
     def build(self, input_shape):
         steps = input_shape[1]

@@ -41,10 +41,8 @@ class WindowScaler(keras.layers.Layer):
     def __init__(self, method="standard", epsilon=1e-6, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        check_choice("method", method, WINDOW_SCALERS)
-        check_number("epsilon", epsilon, 0.0, low_inclusive=False)
-        self.method = method
-        self.epsilon = float(epsilon)
+        self.method = check_choice("method", method, WINDOW_SCALERS)
+        self.epsilon = float(check_number("epsilon", epsilon, 0.0, low_inclusive=False))
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
@@ -66,6 +64,9 @@ class WindowScaler(keras.layers.Layer):
 
     def inverse(self, outputs, loc, scale):
         """Maps scaled values (any number of trailing steps) back to raw units, in float32."""
+        # Statistics handed in as NumPy arrays become tensors first: NumPy's operator on a
+        # PyTorch tensor goes through a deprecated __array_wrap__.
+        scale, loc = ops.convert_to_tensor(scale, "float32"), ops.convert_to_tensor(loc, "float32")
         return ops.cast(outputs, "float32") * scale + loc
 
     def compute_output_shape(self, input_shape):

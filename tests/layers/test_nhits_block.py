@@ -49,3 +49,15 @@ def test_config_round_trip():
 def test_bad_arguments_are_named(kwargs, word):
     with pytest.raises(NHITSInputError, match=word):
         NHITSBlock(**kwargs)
+
+
+def test_numpy_integer_arguments_are_stored_as_python_ints():
+    """A block built with NumPy sizes (a loop over np.arange, say) keeps a JSON config."""
+    import json
+
+    block = NHITSBlock(
+        input_size=np.int64(12), horizon=np.int32(4), pool_size=np.int64(2), hidden_size=8
+    )
+    config = block.get_config()
+    assert type(config["input_size"]) is int and type(config["horizon"]) is int
+    json.dumps(config)
