@@ -9,6 +9,15 @@ Signatures:
                                                               [None, n_stacks + 1, horizon]
                       (row 0 the level, row s + 1 stack s; the rows sum to the forecast)
 
+A model with covariates (`hist_exog`, `futr_exog` or `stat_exog` above 0) has, in both signatures,
+one more named float32 input per covariate kind it was built with, in raw units (the model scales
+them by the statistics saved with its weights):
+    hist_exog  [None, input_size, hist_exog]
+    futr_exog  [None, input_size + horizon, futr_exog]
+    stat_exog  [None, stat_exog]
+Every input the model has is required: TensorFlow refuses a call without one, naming it. A model
+without covariates keeps exactly the `history`-only signatures above.
+
 Keras writes SavedModels from the TensorFlow and JAX backends (JAX through jax2tf). Run folders are
 backend-independent (safetensors + JSON), so a model trained with PyTorch is exported by loading
 its folder in a process running the TensorFlow backend; `export_saved_model` says so when called
@@ -41,17 +50,13 @@ def export_saved_model(model, path, record=None):
         record: the run's record (the `training` and `data` sections of its `config.json`),
             whose data options then travel in the folder's `keras_nhits.json`; None writes none.
 
+    A model with covariates gets a named signature input per covariate kind it has (see the
+    module docstring).
+
     Raises `NHITSInputError` on the PyTorch backend (naming the command that exports instead),
-    for a model with covariates (their named inputs are not in the signature yet),
     for a `path` holding anything else (a file, a folder of the user's) and for a `path` that
     cannot be written; nothing is changed then.
     """
-    covariates = [k for k in ("hist_exog", "futr_exog", "stat_exog") if getattr(model, k, 0)]
-    if covariates:
-        raise NHITSInputError(
-            f"SavedModel export takes models without covariates for now; this one has "
-            f"{', '.join(covariates)} (save it as .keras or with save_safetensors instead)"
-        )
     backend = keras.backend.backend()
     if backend not in EXPORT_BACKENDS:
         raise NHITSInputError(
@@ -67,19 +72,19 @@ def export_saved_model(model, path, record=None):
     check_output_folder(path, "saved_model", "SavedModel folder")
     extra = export_record(record, "the run record") if record is not None else None
     if not model.built:
-        model.build((None, model.input_size))
+        model.build(model.input_shapes())
 
-    spec = [keras.InputSpec(shape=(None, model.input_size), dtype="float32", name="history")]
+    spec = _input_signature(model)
     archive = ExportArchive()
     archive.track(model)
     archive.add_endpoint(
         name="serving_default",
-        fn=lambda history: {"forecast": model(history, training=False)},
+        fn=lambda inputs: {"forecast": model(inputs, training=False)},
         input_signature=spec,
     )
     archive.add_endpoint(
         name="decompose",
-        fn=lambda history: {"components": model.decompose(history)},
+        fn=lambda inputs: {"components": model.decompose(inputs)},
         input_signature=spec,
     )
     parent = os.path.dirname(os.path.abspath(path))
@@ -96,3 +101,13 @@ def export_saved_model(model, path, record=None):
             "was changed: choose a folder you can write to"
         ) from None
     return path
+
+
+def _input_signature(model):
+    """The endpoints' one argument: the `history` spec without covariates (the signature exports
+    have always had), else a dict of one spec per input the model takes, each named by its key
+    so that the signature's inputs are `history`, `hist_exog`, ... (batch dimension None)."""
+    shapes = model.input_shapes()
+    if not model.has_covariates:
+        return [keras.InputSpec(shape=shapes, dtype="float32", name="history")]
+    return [{k: keras.InputSpec(shape=s, dtype="float32", name=k) for k, s in shapes.items()}]

@@ -21,7 +21,8 @@ ROLES = ("compute", "save", "restore")
 
 def export_grid():
     """One model per option value that changes the exported graph (options vary one at a time
-    from the defaults of a tiny model: each option's ops are local to the layer it sets)."""
+    from the defaults of a tiny model: each option's ops are local to the layer it sets), and
+    the covariate variants."""
     base = {"input_size": 24, "horizon": 6, "hidden_size": 8}
     variants = [{}]
     variants += [{"pooling": p} for p in POOLING_MODES]
@@ -31,6 +32,12 @@ def export_grid():
     variants += [{"dropout": 0.3}, {"naive_level": False}, {"n_blocks": 2}, {"n_layers": 1}]
     variants += [{"horizon": 1, "freq_downsample": (8, 8, 1)}, {"pool_sizes": (1, 1, 1)}]
     variants += [{"mixed_float16": True}]
+    # Covariates add their scalers, pooling and concatenation: each kind alone, then all three
+    # with the options that change how they are pooled or computed.
+    every_kind = {"hist_exog": 2, "futr_exog": 1, "stat_exog": 3}
+    variants += [{kind: count} for kind, count in every_kind.items()]
+    variants += [{**every_kind, **v} for v in ({"pooling": "average"}, {"pool_sizes": (1, 1, 1)})]
+    variants += [{**every_kind, "mixed_float16": True}]
     return [{**base, **v} for v in variants]
 
 

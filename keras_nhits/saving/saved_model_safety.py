@@ -45,9 +45,10 @@ SHOWN_OPS = 6
 # === Allowlists ===
 # The union of the op types found by `saved_model_ops` (exports of every option that changes the
 # graph: pooling, interpolation, window scaler, every activation of config.ACTIVATIONS, dropout,
-# naive_level, several blocks per stack, the mixed_float16 policy) on TensorFlow 2.21 + Keras
-# 3.15, from the TensorFlow and the JAX (jax2tf) backends. Several names a line (ruff would put
-# each on its own and make these tuples most of the module).
+# naive_level, several blocks per stack, the mixed_float16 policy, and covariate models: each kind
+# alone, all three with average pooling, pool size 1 and mixed_float16, which added no op type)
+# on TensorFlow 2.21 + Keras 3.15, from the TensorFlow and the JAX (jax2tf) backends. Several
+# names a line (ruff would put each on its own and make these tuples most of the module).
 # fmt: off
 COMPUTE_OPS = (
     "Abs", "AddV2", "Any", "AssignVariableOp", "BiasAdd", "Cast", "Ceil", "ConcatV2", "Const",

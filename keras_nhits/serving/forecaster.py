@@ -295,6 +295,7 @@ def _from_keras_file(path):
 def _from_saved_model(folder):
     import tensorflow as tf
 
+    from keras_nhits.config import COVARIATE_KINDS
     from keras_nhits.saving.saved_model_safety import check_saved_model
 
     options = _saved_model_options(folder)
@@ -306,7 +307,16 @@ def _from_saved_model(folder):
         raise NHITSInputError(
             f"SavedModel {folder} cannot be loaded ({first_line(error)})"
         ) from None
-    spec = serve.structured_input_signature[1].get("history")
+    inputs = serve.structured_input_signature[1]
+    covariates = sorted(set(inputs) & set(COVARIATE_KINDS))
+    if covariates:
+        # Forecasting it needs the covariates over the horizon, which predict cannot read yet.
+        raise NHITSInputError(
+            f"SavedModel {folder} takes covariates ({', '.join(covariates)}); predict needs "
+            "--future for a model with covariates, which is not there yet: call its "
+            "serving_default signature with them (see docs/serving.md)"
+        )
+    spec = inputs.get("history")
     if spec is None or spec.shape.rank != 2 or spec.shape[1] is None:
         raise NHITSInputError(
             f"SavedModel {folder} has no 'history' [batch, steps] input in its serving_default "

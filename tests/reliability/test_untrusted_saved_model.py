@@ -416,6 +416,39 @@ def test_our_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options)
     np.testing.assert_allclose(served, expected, rtol=1e-4, atol=1e-4)
 
 
+@needs_export
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param(
+            {"pooling": "average", "pool_sizes": (1, 2, 1), "interpolation": "cubic"},
+            id="average_cubic",
+            marks=tf_only,
+        ),
+    ],
+)
+def test_our_covariate_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options):
+    from keras_nhits.models import NHITS
+    from keras_nhits.saving.saved_model import export_saved_model
+
+    model = NHITS(INPUT, HORIZON, hidden_size=8, hist_exog=2, futr_exog=1, stat_exog=2, **options)
+    model.set_covariate_statistics(futr=(np.array([10.0]), np.array([4.0])))
+    folder = str(export_saved_model(model, tmp_path / "saved"))
+    assert set(graph_op_types(folder, "compute")) <= set(COMPUTE_OPS)
+    check_saved_model(folder)
+    rng = np.random.default_rng(0)
+    window = hourly_frame(1, INPUT)["y"].to_numpy().astype("float32")[None]
+    inputs = {"history": window}
+    for key, shape in model.input_shapes(1).items():
+        if key != "history":
+            inputs[key] = rng.normal(10.0, 4.0, size=shape).astype("float32")
+    serve = tf.saved_model.load(folder).signatures["serving_default"]
+    served = serve(**{k: tf.constant(v) for k, v in inputs.items()})["forecast"].numpy()
+    expected = keras.ops.convert_to_numpy(model.predict_on_batch(inputs))
+    np.testing.assert_allclose(served, expected, rtol=1e-4, atol=1e-4)
+
+
 @ONE_BACKEND
 def test_the_ops_tool_prints_what_the_allowlists_hold(monkeypatch, capfd):
     # One tiny model instead of the whole grid: the claim is that the tool's printout is the
