@@ -9,6 +9,10 @@ that each part of the library receives only its own settings: `ModelConfig` goes
 Defaults are immutable (tuples, not lists). Validation happens in `__post_init__` and raises
 `NHITSInputError` (a `ValueError`) naming the field, what was expected and what was received; a
 NumPy number is taken and stored as the Python number it holds, so the config writes as JSON.
+
+Over 400 lines on purpose: most of them are the fields with the help texts the CLI shows, and the
+four dataclasses are kept in one file so that the flat `NHITSTrainingConfig` reads next to the
+parts it joins.
 """
 
 import dataclasses

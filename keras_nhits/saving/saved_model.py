@@ -64,8 +64,6 @@ def export_saved_model(model, path, record=None):
             "KERAS_BACKEND=tensorflow python -m keras_nhits.export --model RUN_DIR --output PATH "
             "(run folders load on every backend)"
         )
-    from keras.export import ExportArchive
-
     from keras_nhits.serving.forecaster import EXPORT_RECORD, export_record
 
     path = os.fspath(path)
@@ -74,19 +72,7 @@ def export_saved_model(model, path, record=None):
     if not model.built:
         model.build(model.input_shapes())
 
-    spec = _input_signature(model)
-    archive = ExportArchive()
-    archive.track(model)
-    archive.add_endpoint(
-        name="serving_default",
-        fn=lambda inputs: {"forecast": model(inputs, training=False)},
-        input_signature=spec,
-    )
-    archive.add_endpoint(
-        name="decompose",
-        fn=lambda inputs: {"components": model.decompose(inputs)},
-        input_signature=spec,
-    )
+    archive = _archive(model)
     parent = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(parent, exist_ok=True)
@@ -101,6 +87,26 @@ def export_saved_model(model, path, record=None):
             "was changed: choose a folder you can write to"
         ) from None
     return path
+
+
+def _archive(model):
+    """The Keras export archive of `model`: `serving_default` (forecast) and `decompose`."""
+    from keras.export import ExportArchive
+
+    spec = _input_signature(model)
+    archive = ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        name="serving_default",
+        fn=lambda inputs: {"forecast": model(inputs, training=False)},
+        input_signature=spec,
+    )
+    archive.add_endpoint(
+        name="decompose",
+        fn=lambda inputs: {"components": model.decompose(inputs)},
+        input_signature=spec,
+    )
+    return archive
 
 
 def _input_signature(model):
