@@ -49,3 +49,16 @@ MAX_SEED = 2**32 - 1
 MAX_CLIPNORM = 1e9
 # A config file is a few hundred bytes; one far bigger is not a config file.
 MAX_CONFIG_BYTES = 1 << 20
+# Calendar features `load_series(calendar=...)` makes from the time column (future-known
+# covariates; see `keras_nhits.data.calendar`).
+CALENDAR_FEATURES = (
+    "hour",
+    "dayofweek",
+    "dayofmonth",
+    "month",
+    "dayofyear",
+    "weekofyear",
+    "business_day",
+)
+# A text static column becomes one 0/1 column per category; beyond this many it is refused.
+MAX_STATIC_CATEGORIES = 64

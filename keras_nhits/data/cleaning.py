@@ -8,6 +8,10 @@ With a step given (`freq`, the user's `--freq`) each series is checked against i
 (inferred as without it) must be that step, on the anchor the spelling requires (`MS`: the 1st of
 months), else the series is refused naming both steps; timestamps off the grid and gaps are then
 handled by `gaps` as usual, and a series with a single timestamp gets the given step.
+
+Covariate columns (historical and future-known, `covariates`) follow every row operation of the
+target: the same sort, the same inserted steps; their missing or non-finite values are refused or
+repaired by the same `fill` mode, column by column, and tallied apart ("cov_filled").
 """
 
 from dataclasses import dataclass
@@ -33,13 +37,16 @@ class CleanSeries:
     start: int
     freq: object
     ticks: np.ndarray | None
+    covariates: np.ndarray | None = None
 
 
 # Integer time steps are kept within +-2**62 so that differences and forecast steps fit int64.
 MAX_INTEGER_TIME = 2**62
 
 
-def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
+def clean_series(
+    series_id, ticks, y, *, unit, fill, gaps, report, freq=None, covariates=None, names=()
+):
     """Checks and repairs one series (see the module docstring); returns a `CleanSeries`.
 
     Args:
@@ -51,33 +58,49 @@ def clean_series(series_id, ticks, y, *, unit, fill, gaps, report, freq=None):
         gaps: "warn" | "error" | "fill".
         report: the load's `Report`.
         freq: the step every series must have, a `frequency.FreqSpec`, or None to infer it.
+        covariates: float64 `[len(y), C]` covariate rows of the series (NaN where missing), or
+            None; returned float32 in `CleanSeries.covariates`, aligned with the values.
+        names: the C covariate column names, for messages.
     """
     n = len(y)
     if ticks is None:
         ticks = np.arange(n, dtype=np.int64)
     _check_integer_range(series_id, ticks, unit)
-    ticks, y = _in_time_order(series_id, ticks, y, unit, report)
+    ticks, y, order = _in_time_order(series_id, ticks, y, unit, report)
+    if covariates is not None and order is not None:
+        covariates = covariates[order]
     n_bad, n_inf = _check_values(series_id, ticks, y, unit, fill)
+    if covariates is not None:
+        _check_covariates(series_id, ticks, covariates, unit, fill, names)
     step = infer_step(ticks, unit)
     if freq is not None:
         step = _given_step(series_id, ticks, unit, step, freq)
     regular = step.regular
+    positions = None
     if not regular:
         ticks, y, regular = _apply_gap_policy(series_id, ticks, y, step, unit, gaps, report)
+        positions = step.positions if len(y) > n else None
     if n_bad or len(y) > n:
         y = _filled(series_id, y, fill, report, n_bad, n_inf)
+    if covariates is not None:
+        covariates = _filled_covariates(
+            series_id, covariates, positions, len(y), fill, report, names
+        )
     return CleanSeries(
         values=y.astype(np.float32),
         start=int(ticks[0]),
         freq=step.freq,
         ticks=None if regular else ticks,
+        covariates=covariates,
     )
 
 
 def _in_time_order(series_id, ticks, y, unit, report):
-    """(ticks, y) sorted by time (tallied); raises at the first duplicate timestamp."""
+    """(ticks, y, order) sorted by time (tallied; `order` the permutation, None when already
+    sorted); raises at the first duplicate timestamp."""
     diffs = np.diff(ticks)
     out_of_order = int(np.count_nonzero(diffs < 0))
+    order = None
     if out_of_order:
         order = np.argsort(ticks, kind="stable")
         ticks, y = ticks[order], y[order]
@@ -90,7 +113,7 @@ def _in_time_order(series_id, ticks, y, unit, report):
             f" ({duplicates.size} repeated timestamps in all); keep one row per time (aggregate or"
             " drop the others)"
         )
-    return ticks, y
+    return ticks, y, order
 
 
 def _check_values(series_id, ticks, y, unit, fill):
@@ -132,6 +155,53 @@ def _filled(series_id, y, fill, report, n_bad, n_inf):
             "or fix its values"
         )
     return y
+
+
+def _check_covariates(series_id, ticks, covariates, unit, fill, names):
+    """Raises on a missing or non-finite covariate value when `fill="error"`, and on one beyond
+    float32, naming the column, the series and the first such time."""
+    bad = ~np.isfinite(covariates)
+    if fill == "error" and bad.any():
+        row, col = np.argwhere(bad)[0]
+        kind = "an inf" if np.isinf(covariates[row, col]) else "a missing (null/NaN)"
+        raise NHITSInputError(
+            f"covariate column {names[col]!r} has {kind} value in series {series_id!r} at "
+            f"{time_label(ticks[row], unit)} ({int(bad[:, col].sum())} in that column); pass "
+            "fill=ffill, interpolate or zero to repair them"
+        )
+    too_big = np.abs(np.where(bad, 0.0, covariates)) > FLOAT32_LIMIT
+    if too_big.any():
+        row, col = np.argwhere(too_big)[0]
+        raise NHITSInputError(
+            f"covariate column {names[col]!r} has values beyond the float32 range (|x| > 3e38) in "
+            f"series {series_id!r}, e.g. {covariates[row, col]:.3g} at "
+            f"{time_label(ticks[row], unit)}; rescale that column"
+        )
+
+
+def _filled_covariates(series_id, covariates, positions, length, fill, report, names):
+    """float32 `[length, C]`: the covariate rows placed at their `positions` on the step grid
+    (None: unchanged) and every missing or non-finite value filled column by column by `fill`
+    (inserted steps are interpolated when `fill="error"`), as the target is."""
+    if positions is not None:
+        grid = np.full((length, covariates.shape[1]), np.nan)
+        grid[positions] = covariates
+        covariates = grid
+    bad = ~np.isfinite(covariates)
+    n_bad = int(bad.sum())
+    if n_bad:
+        mode = "interpolate" if fill == "error" else fill
+        covariates = covariates.copy()
+        for k in np.flatnonzero(bad.any(axis=0)):
+            if bad[:, k].all():
+                raise NHITSInputError(
+                    f"covariate column {names[k]!r} has no valid value in series {series_id!r} "
+                    "to fill from; fix that column's values"
+                )
+            column = np.where(bad[:, k], np.nan, covariates[:, k])
+            covariates[:, k] = fill_missing(column, mode)[0]
+        report.tally("cov_filled", series_id, n_bad)
+    return covariates.astype(np.float32)
 
 
 def _check_integer_range(series_id, ticks, unit):

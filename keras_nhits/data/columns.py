@@ -36,11 +36,22 @@ class Columns:
         return self.id is not None
 
 
-def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data", first_text=None):
+def resolve_columns(
+    schema,
+    *,
+    target="",
+    time_col="",
+    id_col="",
+    name="the data",
+    first_text=None,
+    exclude=(),
+):
     """Returns the `Columns` of a table with `schema`, checking that each exists and fits.
 
     `first_text(column)`, when given, describes the first value of a text column that is not a
-    number (`"'abc' at row 61"`), for the message that refuses a non-numeric target.
+    number (`"'abc' at row 61"`), for the message that refuses a non-numeric target. Columns in
+    `exclude` (the covariates) are not taken among "every numeric column"; a `y` column is still
+    the target (and then refused as a covariate by the loader).
     """
     names = list(schema.names())
     time = _existing(time_col, "time_col", names, name) if time_col else _detect_time(names)
@@ -66,7 +77,7 @@ def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data
         targets = [TARGET_NAME]
     else:
         # A column without a name is an index written along (pandas' to_csv), not a series.
-        targets = [n for n in others if n.strip() and _numeric(schema[n])]
+        targets = [n for n in others if n.strip() and _numeric(schema[n]) and n not in exclude]
         if not targets:
             raise NHITSInputError(
                 f"{name} has no numeric target column; columns are: {_listed(names)}; "
@@ -85,6 +96,11 @@ def resolve_columns(schema, *, target="", time_col="", id_col="", name="the data
 
 def _numeric(dtype):
     return dtype.is_numeric() and dtype != pl.Boolean
+
+
+def existing_column(column, flag, names, name):
+    """`column` if it is among `names`, else raises naming `flag` and the closest column."""
+    return _existing(column, flag, names, name)
 
 
 def _existing(column, flag, names, name):

@@ -6,18 +6,25 @@ series is checked by `clean_series` and written straight into one preallocated f
 Memory therefore stays near the size of the float32 values however long the file is (the
 `benchmarks/data_pipeline.py` figures). Rows of one id must be contiguous for that; when they
 are interleaved (say, sorted by time first) the rows are regrouped in memory and it is reported.
+
+Covariates (see `covariates`) are read in the same slices: historical and future-known columns
+as float64 next to the target, cleaned with it (one sort, one set of inserted steps, one fill
+mode) and packed into float32 `[total_steps, C]` arrays aligned with the values; calendar
+features are computed from each cleaned series' times; static values are taken once per series.
 """
 
 import numpy as np
 import polars as pl
 
+from keras_nhits.data import covariates as cov
+from keras_nhits.data.calendar import calendar_features
 from keras_nhits.data.cleaning import clean_series
-from keras_nhits.data.columns import resolve_columns
+from keras_nhits.data.columns import ID_NAME, resolve_columns
 from keras_nhits.data.frequency import parse_spec
 from keras_nhits.data.report import Report
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.sources import open_source, polars_errors
-from keras_nhits.data.timeindex import check_parsed, time_expression
+from keras_nhits.data.timeindex import as_time, check_parsed, regular_times, time_expression
 from keras_nhits.errors import NHITSInputError, check_choice, check_int
 from keras_nhits.options import FILL_MODES, GAP_MODES
 
@@ -57,6 +64,11 @@ _SUMMARIES = (
         "gaps=fill: inserted {total} missing time steps in {n_series} series, "
         "filled by {gap_fill}: {examples}",
     ),
+    (
+        "cov_filled",
+        "fill={fill}: filled {total} missing, non-finite or inserted covariate values in "
+        "{n_series} series (inserted steps by {gap_fill}): {examples}",
+    ),
 )
 
 
@@ -74,6 +86,11 @@ def load_series(
     gaps="warn",
     freq="",
     chunk_rows=CHUNK_ROWS,
+    hist_exog=(),
+    futr_exog=(),
+    stat_exog=(),
+    calendar=(),
+    static=None,
 ):
     """Reads, checks and repairs every series of `source` into a `SeriesSet`.
 
@@ -97,9 +114,21 @@ def load_series(
             ...; see `keras_nhits.data.frequency`. Default `""`: inferred per series. A series
             whose own step disagrees with it is refused, naming both.
         chunk_rows: rows read per slice of a long-format source.
+        hist_exog: historical covariate columns (observed up to the forecast origin), numeric.
+            Wide format: shared by every series (and never detected as targets); long format:
+            per row, per id. Checked and repaired like the target (`fill`, `gaps`).
+        futr_exog: future-known covariate columns (known over the window and the horizon).
+        stat_exog: static covariate columns, one value per series: from the data (long format;
+            constant per id) or, with `static`, from that table (default: all its columns).
+            Text columns become one-hot columns `"column=category"`.
+        calendar: calendar features made from the time column as future-known covariates, any
+            of `options.CALENDAR_FEATURES` (hour, dayofweek, ... business_day).
+        static: a path or Polars DataFrame of the id column (`id_col`, `unique_id` in wide
+            format, where it holds the target column names) and static columns.
 
     Returns:
-        A `SeriesSet`; its `report` lists every repair and notice, one line each.
+        A `SeriesSet`; its `report` lists every repair and notice, one line each; its
+        `hist_exog`, `futr_exog`, `stat_exog` and `covariate_names` hold the covariates.
 
     Example:
         >>> import numpy as np
@@ -112,24 +141,36 @@ def load_series(
     chunk_rows = check_int("chunk_rows", chunk_rows, 1)
     spec = parse_spec(freq) if str(freq).strip() else None
     src = open_source(source, id_col=id_col)
-    schema, n_rows, cols = _inspect(src, target=target, time_col=time_col, id_col=id_col)
+    covariates = dict(
+        hist_exog=hist_exog, futr_exog=futr_exog, stat_exog=stat_exog, calendar=calendar
+    )
+    schema, n_rows, cols, covs = _inspect(
+        src, target=target, time_col=time_col, id_col=id_col, covariates=covariates, static=static
+    )
     time_expr, unit = (None, None)
     if cols.time is not None:
         time_expr, unit = time_expression(cols.time, schema[cols.time])
-    options = (cols, time_expr, unit, schema, fill, gaps, src.name, spec)
+    if covs.calendar and unit is None:
+        where = f"time column {cols.time!r} holds integer steps" if cols.time else "no time column"
+        raise NHITSInputError(
+            f"calendar features need dates or datetimes, but {src.name} has {where}; pass a "
+            "time column of dates or datetimes, or drop calendar"
+        )
+    options = (cols, time_expr, unit, schema, fill, gaps, src.name, spec, covs)
     with polars_errors(src.name):
         reader = _read(src.frame, n_rows, options, chunk_rows)
     return reader.finish()
 
 
-def _inspect(src, *, target, time_col, id_col):
-    """(schema, row count, resolved `Columns`) of a source, refusing one with no rows or an
-    empty target, time or id column."""
+def _inspect(src, *, target, time_col, id_col, covariates, static):
+    """(schema, row count, resolved `Columns`, `CovariateColumns`) of a source, refusing one with
+    no rows or an empty target, time or id column, and covariates that do not fit."""
     with polars_errors(src.name):
         schema = src.frame.collect_schema()
         n_rows = src.frame.select(pl.len()).collect().item()
     if n_rows == 0:
         raise NHITSInputError(f"{src.name} has no rows")
+    covs = cov.covariate_columns(schema, **covariates, static=static, name=src.name)
     with polars_errors(src.name):
         cols = resolve_columns(
             schema,
@@ -138,9 +179,18 @@ def _inspect(src, *, target, time_col, id_col):
             id_col=id_col,
             name=src.name,
             first_text=lambda column: _first_text(src.frame, column),
+            exclude=covs.dynamic + covs.stat,
         )
         _check_not_empty(src.frame, cols, n_rows, src.name)
-    return schema, n_rows, cols
+    cov.check_roles(covs, cols, schema)
+    if covs.static is not None:
+        covs = cov.read_static_table(covs.static, covs, cols.id or ID_NAME)
+    elif covs.stat and not cols.long:
+        raise NHITSInputError(
+            f"stat_exog needs one value per series, but {src.name} is in wide format (no id "
+            f"column); pass static=TABLE with a {ID_NAME!r} column of the target column names"
+        )
+    return schema, n_rows, cols, covs
 
 
 def _read(frame, n_rows, options, chunk_rows):
@@ -201,13 +251,19 @@ def _regrouped(frame, id_col):
 class _Reader:
     """Reads series from slices of a frame, cleans them and packs them into one array."""
 
-    def __init__(self, cols, time_expr, unit, schema, fill, gaps, name, spec=None):
+    def __init__(self, cols, time_expr, unit, schema, fill, gaps, name, spec=None, covs=None):
         self.cols, self.unit, self.fill, self.gaps, self.name = cols, unit, fill, gaps, name
         self.spec = spec
+        self.covs = covs or cov.CovariateColumns()
         self.report = Report()
         self.exprs = [
             pl.col(t).cast(pl.Float64).alias(f"__y{j}") for j, t in enumerate(cols.targets)
         ]
+        self.exprs += [
+            pl.col(c).cast(pl.Float64).alias(f"__c{k}") for k, c in enumerate(self.covs.dynamic)
+        ]
+        self.static_in_file = self.covs.stat if self.covs.static is None else ()
+        self.exprs += [pl.col(c).alias(f"__s{k}") for k, c in enumerate(self.static_in_file)]
         self.raw_time = None
         if time_expr is not None:
             self.exprs.append(time_expr.alias("__t"))
@@ -222,6 +278,12 @@ class _Reader:
         self.values = np.empty(0, np.float32)
         self.size = 0
         self.offsets, self.ids, self.starts, self.freqs, self.explicit = [0], [], [], [], {}
+        # Per kind, float32 [capacity, C] rows aligned with `values` (None: no such column).
+        n_hist, n_futr = len(self.covs.hist), len(self.covs.futr) + len(self.covs.calendar)
+        self.rows = {"hist": np.empty((0, n_hist), np.float32) if n_hist else None}
+        self.rows["futr"] = np.empty((0, n_futr), np.float32) if n_futr else None
+        # The id each series was read under (its static row), and the data file's static values.
+        self.raw_ids, self.static_values = [], {c: [] for c in self.static_in_file}
 
     # === Reading ===
 
@@ -229,8 +291,9 @@ class _Reader:
         self._reserve(n_rows * len(self.cols.targets))
         table = frame.select(self.exprs).collect()
         ticks = self._ticks(table, series=None)
+        covariates = self._covariates(table)
         for j, column in enumerate(self.cols.targets):
-            self._add(column, ticks, table[f"__y{j}"].to_numpy())
+            self._add(column, ticks, table[f"__y{j}"].to_numpy(), covariates, column)
 
     def read_long(self, frame, n_rows, chunk_rows):
         self._reserve(n_rows * len(self.cols.targets))
@@ -268,9 +331,23 @@ class _Reader:
     def _add_long(self, series_id, pieces):
         table = pieces[0] if len(pieces) == 1 else pl.concat(pieces)
         ticks = self._ticks(table, series=series_id)
+        covariates = self._covariates(table)
+        static = [
+            cov.static_value(c, table[f"__s{k}"], series_id)
+            for k, c in enumerate(self.static_in_file)
+        ]
         for j, column in enumerate(self.cols.targets):
             name = str(series_id) if len(self.cols.targets) == 1 else f"{series_id}/{column}"
-            self._add(name, ticks, table[f"__y{j}"].to_numpy())
+            self._add(name, ticks, table[f"__y{j}"].to_numpy(), covariates, series_id)
+            for c, value in zip(self.static_in_file, static):
+                self.static_values[c].append(value)
+
+    def _covariates(self, table):
+        """float64 `[rows, C]` of the historical and future-known columns, or None."""
+        if not self.covs.dynamic:
+            return None
+        names = [f"__c{k}" for k in range(len(self.covs.dynamic))]
+        return table.select(names).to_numpy().astype(np.float64, copy=False)
 
     def _ticks(self, table, series):
         if "__t" not in table.columns:
@@ -290,8 +367,41 @@ class _Reader:
 
     def _reserve(self, capacity):
         self.values = np.empty(capacity, np.float32)
+        for kind, rows in self.rows.items():
+            if rows is not None:
+                self.rows[kind] = np.empty((capacity, rows.shape[1]), np.float32)
 
-    def _add(self, series_id, ticks, y):
+    def _grow(self, capacity):
+        arrays = {"values": self.values, **self.rows}
+        for kind, array in arrays.items():
+            if array is None:
+                continue
+            grown = np.empty((capacity, *array.shape[1:]), np.float32)
+            grown[: self.size] = array[: self.size]
+            if kind == "values":
+                self.values = grown
+            else:
+                self.rows[kind] = grown
+
+    def _add_covariates(self, clean, n):
+        """Writes the series' covariate rows and calendar features after the values so far."""
+        at = slice(self.size, self.size + n)
+        n_hist = len(self.covs.hist)
+        if self.rows["hist"] is not None:
+            self.rows["hist"][at] = clean.covariates[:, :n_hist]
+        if self.rows["futr"] is None:
+            return
+        n_futr = len(self.covs.futr)
+        if n_futr:
+            self.rows["futr"][at, :n_futr] = clean.covariates[:, n_hist:]
+        if self.covs.calendar:
+            if clean.ticks is not None:
+                times = clean.ticks.astype(f"datetime64[{self.unit}]")
+            else:
+                times = regular_times(as_time(clean.start, self.unit), clean.freq, n)
+            self.rows["futr"][at, n_futr:] = calendar_features(times, self.covs.calendar)
+
+    def _add(self, series_id, ticks, y, covariates=None, raw_id=None):
         clean = clean_series(
             series_id,
             ticks,
@@ -301,14 +411,16 @@ class _Reader:
             gaps=self.gaps,
             report=self.report,
             freq=self.spec,
+            covariates=covariates,
+            names=self.covs.dynamic,
         )
         n = len(clean.values)
         if self.size + n > len(self.values):
             # Only gaps=fill makes series longer than their rows; grow geometrically.
-            grown = np.empty(max(self.size + n, len(self.values) * 5 // 4), np.float32)
-            grown[: self.size] = self.values[: self.size]
-            self.values = grown
+            self._grow(max(self.size + n, len(self.values) * 5 // 4))
         self.values[self.size : self.size + n] = clean.values
+        self._add_covariates(clean, n)
+        self.raw_ids.append(series_id if raw_id is None else raw_id)
         self.size += n
         if clean.ticks is not None:
             self.explicit[len(self.ids)] = clean.ticks
@@ -318,9 +430,9 @@ class _Reader:
         self.freqs.append(clean.freq)
 
     def finish(self):
-        values = self.values[: self.size]
-        if len(self.values) > self.size * 1.1:
-            values = values.copy()
+        values = self._trimmed(self.values)
+        hist, futr = (self._trimmed(self.rows[k]) for k in ("hist", "futr"))
+        stat, stat_names = self._static()
         gap_fill = "interpolation" if self.fill == "error" else self.fill
         for kind, template in _SUMMARIES:
             self.report.summarise(
@@ -334,6 +446,8 @@ class _Reader:
             f"loaded {len(self.ids)} series ({self.size} steps) from {self.name}: {layout}, "
             f"{time}, target {', '.join(cols.targets)}",
         )
+        if hist is not None or futr is not None or stat is not None:
+            self.report.lines.insert(1, _covariate_line(self.covs, stat_names))
         return SeriesSet(
             values,
             self.offsets,
@@ -344,4 +458,43 @@ class _Reader:
             explicit_ticks=self.explicit,
             report=self.report.lines,
             columns={"time": cols.time, "id": cols.id, "targets": list(cols.targets)},
+            hist_exog=hist,
+            futr_exog=futr,
+            stat_exog=stat,
+            covariate_names={
+                "hist_exog": list(self.covs.hist),
+                "futr_exog": [*self.covs.futr, *self.covs.calendar],
+                "stat_exog": stat_names,
+            },
+            calendar=self.covs.calendar,
         )
+
+    def _trimmed(self, array):
+        if array is None:
+            return None
+        rows = array[: self.size]
+        return rows.copy() if len(array) > self.size * 1.1 else rows
+
+    def _static(self):
+        """(float32 `[n_series, S]`, names) of the static covariates, or (None, [])."""
+        if self.covs.static is not None:
+            values = cov.static_from_table(self.covs.static, self.raw_ids)
+        elif self.static_values:
+            values = self.static_values
+        else:
+            return None, []
+        return cov.encode_static(values)
+
+
+def _covariate_line(covs, stat_names):
+    """The report's line naming the covariates of each kind."""
+    parts = []
+    if covs.hist:
+        parts.append(f"hist_exog {', '.join(covs.hist)}")
+    if covs.futr or covs.calendar:
+        calendar = [f"calendar {c}" for c in covs.calendar]
+        parts.append(f"futr_exog {', '.join([*covs.futr, *calendar])}")
+    if stat_names:
+        source = "the static table" if covs.static is not None else "the data"
+        parts.append(f"stat_exog {', '.join(stat_names)} (from {source})")
+    return "covariates: " + "; ".join(parts)

@@ -6,6 +6,13 @@ cuts every batch with one vectorised `tf.gather` of `start[:, None] + range(inpu
 horizon)`, so no window exists before its batch is made.
 Keras 3 takes a `tf.data.Dataset` on the TensorFlow, JAX and PyTorch backends alike.
 
+With covariates (`SeriesSet.has_covariates`) each element is `({"history": [B, L], "hist_exog":
+[B, L, Ch], "futr_exog": [B, L + H, Cf], "stat_exog": [B, S]}, y)`, only the kinds present: the
+covariate arrays live in the pipeline as tensors too, cut by the same gather of index ranges
+(`[start, start + L)` for historical, `[start, start + L + H)` for future-known), and a window's
+static row is picked by its series index, computed once for all the starts (`window_series`) and
+carried with them.
+
 Shuffling is seeded and reshuffles on every pass over the dataset (every epoch), reproducibly:
 each pass draws its permutation key from `tf.data.Dataset.random(seed)` with
 `rerandomize_each_iteration=True`, so two pipelines built with the same seed yield the same
@@ -19,12 +26,16 @@ import numpy as np
 import tensorflow as tf
 
 from keras_nhits.data.series_set import SeriesSet
+from keras_nhits.data.windows import window_series
 from keras_nhits.errors import NHITSInputError, check_int
 from keras_nhits.options import MAX_BATCH, MAX_SEED, MAX_WINDOW
 
 # One values tensor per SeriesSet, shared by its train, validation and test datasets (each
 # `tf.constant` is a copy of the whole array); dropped with the SeriesSet.
 _VALUE_TENSORS = weakref.WeakKeyDictionary()
+# The same for each covariate array: `(arrays, tensors)` dicts by kind. A scaled SeriesSet shares
+# its covariate arrays with the raw one but is another key, so it makes its own tensors once.
+_COVARIATE_TENSORS = weakref.WeakKeyDictionary()
 
 
 def make_dataset(
@@ -38,7 +49,8 @@ def make_dataset(
     seed=42,
     windows_per_epoch=0,
 ):
-    """A dataset of `(x [B, input_size], y [B, horizon])` float32 batches.
+    """A dataset of `(x [B, input_size], y [B, horizon])` float32 batches (with covariates `x`
+    is a dict, see the module docstring).
 
     Args:
         series: a `SeriesSet` (or its flat float32 `values`); use `Splits.series`, which is
@@ -73,19 +85,15 @@ def make_dataset(
     per_epoch = windows_per_epoch or n
     n_batches = math.ceil(per_epoch / batch_size)
     index_dtype = tf.int32 if starts.dtype == np.int32 else tf.int64
-    values_t = _values_tensor(series, values)
-    starts_t = tf.constant(starts, dtype=index_dtype)
-    window = tf.range(input_size + horizon, dtype=index_dtype)
-
-    def cut(batch_starts):
-        # [B] -> [B, input_size + horizon] in one gather, then split into inputs and targets.
-        windows = tf.gather(values_t, batch_starts[:, None] + window)
-        return windows[:, :input_size], windows[:, input_size:]
-
+    tensors = _tensors(series, values)
+    columns = (tf.constant(starts, dtype=index_dtype),)
+    if "stat_exog" in tensors:
+        columns += (tf.constant(window_series(series, starts), dtype=index_dtype),)
+    cut = _cutter(tensors, input_size, horizon, index_dtype)
     if not shuffle and not windows_per_epoch:
-        batches = tf.data.Dataset.from_tensor_slices(starts_t).batch(batch_size)
+        batches = tf.data.Dataset.from_tensor_slices(columns).batch(batch_size)
     else:
-        batches = _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle)
+        batches = _random_batches(columns, n, per_epoch, n_batches, batch_size, seed, shuffle)
     batches = batches.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
     return batches.prefetch(tf.data.AUTOTUNE)
@@ -118,6 +126,45 @@ def _check_starts(starts, n_values, input_size, horizon):
         )
 
 
+def _cutter(tensors, input_size, horizon, index_dtype):
+    """The function that turns a batch of `(starts[, series])` into the batch of windows."""
+    window = tf.range(input_size + horizon, dtype=index_dtype)
+    values_t = tensors["values"]
+
+    def cut(batch_starts, batch_series=None):
+        # [B] -> [B, input_size + horizon] in one gather, then split into inputs and targets.
+        rows = batch_starts[:, None] + window
+        windows = tf.gather(values_t, rows)
+        x, y = windows[:, :input_size], windows[:, input_size:]
+        if len(tensors) == 1:
+            return x, y
+        x = {"history": x}
+        if "hist_exog" in tensors:
+            x["hist_exog"] = tf.gather(tensors["hist_exog"], rows[:, :input_size])  # [B, L, Ch]
+        if "futr_exog" in tensors:
+            x["futr_exog"] = tf.gather(tensors["futr_exog"], rows)  # [B, L + H, Cf]
+        if "stat_exog" in tensors:
+            x["stat_exog"] = tf.gather(tensors["stat_exog"], batch_series)  # [B, S]
+        return x, y
+
+    return cut
+
+
+def _tensors(series, values):
+    """`{"values": ..., "hist_exog": ..., ...}`: the float32 tensors of the flat values and of
+    each covariate kind present, each made once per `SeriesSet`."""
+    tensors = {"values": _values_tensor(series, values)}
+    if not isinstance(series, SeriesSet) or not series.has_covariates:
+        return tensors
+    arrays = {k: getattr(series, k) for k in ("hist_exog", "futr_exog", "stat_exog")}
+    arrays = {k: a for k, a in arrays.items() if a is not None}
+    cached = _COVARIATE_TENSORS.get(series)
+    if cached is None or any(cached[0].get(k) is not a for k, a in arrays.items()):
+        cached = (arrays, {k: tf.constant(a, dtype=tf.float32) for k, a in arrays.items()})
+        _COVARIATE_TENSORS[series] = cached
+    return {**tensors, **cached[1]}
+
+
 def _values_tensor(series, values):
     """The float32 tensor of `values`, made once per `SeriesSet`."""
     if not isinstance(series, SeriesSet):
@@ -129,9 +176,14 @@ def _values_tensor(series, values):
     return cached[1]
 
 
-def _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle):
-    """Batches of starts in a fresh seeded order (or sample) on every pass over the dataset."""
+def _random_batches(columns, n, per_epoch, n_batches, batch_size, seed, shuffle):
+    """Batches of starts (and, when `columns` has two, of the windows' series) in a fresh seeded
+    order (or sample) on every pass over the dataset."""
     seed_t = tf.constant(seed, tf.int64)
+
+    def take(picked):
+        return tuple(tf.gather(column, picked) for column in columns)
+
     # Positions in the index array; int32 halves the epoch's permutation when it fits.
     dtype = tf.int32 if n < 2**31 - 1 else tf.int64
 
@@ -149,7 +201,7 @@ def _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle
                     maxval=n,
                     dtype=dtype,
                 )
-                return tf.gather(starts_t, picked)
+                return take(picked)
 
             return tf.data.Dataset.range(n_batches).map(sample)
         picked = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)
@@ -158,7 +210,7 @@ def _random_batches(starts_t, n, per_epoch, n_batches, batch_size, seed, shuffle
             # A random subset, visited in data order.
             picked = tf.sort(picked)
         return tf.data.Dataset.range(n_batches).map(
-            lambda b: tf.gather(starts_t, picked[b * batch_size : (b + 1) * batch_size])
+            lambda b: take(picked[b * batch_size : (b + 1) * batch_size])
         )
 
     draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)

@@ -31,6 +31,15 @@ class SeriesSet:
         explicit_ticks: `{series index: int64 ticks}` for the series that are not regular.
         report: the repairs and notices of the load as one-line strings (`Report.lines`).
         columns: `{"time": ..., "id": ..., "targets": [...]}`, the source columns.
+        hist_exog: float32 `[total_steps, Ch]`, historical covariates row by row with `values`
+            (the same offsets), or None.
+        futr_exog: float32 `[total_steps, Cf]`, future-known covariates (the calendar features
+            last), or None.
+        stat_exog: float32 `[n_series, S]`, static covariates (text already one-hot), or None.
+        covariate_names: `{"hist_exog": [...], "futr_exog": [...], "stat_exog": [...]}`, the
+            column of each channel (`"sector=tech"` for a one-hot column).
+        calendar: the calendar features among the futr_exog names (the last ones), which
+            `keras_nhits.data.calendar` computes for any time, the horizon's included.
     """
 
     def __init__(
@@ -44,6 +53,11 @@ class SeriesSet:
         explicit_ticks=None,
         report=(),
         columns=None,
+        hist_exog=None,
+        futr_exog=None,
+        stat_exog=None,
+        covariate_names=None,
+        calendar=(),
     ):
         self.values = np.ascontiguousarray(values, dtype=np.float32)
         self.offsets = np.asarray(offsets, dtype=np.int64)
@@ -62,6 +76,29 @@ class SeriesSet:
             )
         if self.offsets[0] != 0 or self.offsets[-1] != len(self.values):
             raise ValueError("SeriesSet offsets must run from 0 to len(values)")
+        self.hist_exog = _rows(hist_exog, len(self.values), "hist_exog", "total_steps")
+        self.futr_exog = _rows(futr_exog, len(self.values), "futr_exog", "total_steps")
+        self.stat_exog = _rows(stat_exog, n, "stat_exog", "n_series")
+        names = dict(covariate_names or {})
+        self.covariate_names = {k: list(names.get(k, ())) for k in _KINDS}
+        self.calendar = tuple(calendar)
+        for kind in _KINDS:
+            array = getattr(self, kind)
+            width = 0 if array is None else array.shape[1]
+            if len(self.covariate_names[kind]) != width:
+                raise ValueError(
+                    f"SeriesSet {kind} has {width} columns but covariate_names names "
+                    f"{len(self.covariate_names[kind])}"
+                )
+
+    @property
+    def has_covariates(self):
+        """Whether any covariate kind is present (windows are then dicts, see `pipeline`)."""
+        return any(getattr(self, kind) is not None for kind in _KINDS)
+
+    def covariate_counts(self):
+        """`{"hist_exog": Ch, "futr_exog": Cf, "stat_exog": S}`: the counts `NHITS` takes."""
+        return {kind: len(self.covariate_names[kind]) for kind in _KINDS}
 
     @property
     def n_series(self):
@@ -113,6 +150,12 @@ class SeriesSet:
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         explicit = {i: t[: lengths[i]] for i, t in self.explicit_ticks.items()}
         report = self.report + [f"kept the first {int(n)} steps of each series"]
+        rows = {}
+        for kind in ("hist_exog", "futr_exog"):
+            array = getattr(self, kind)
+            if array is not None:
+                parts = [array[o : o + k] for o, k in zip(self.offsets[:-1], lengths)]
+                rows[kind] = np.concatenate(parts) if parts else array[:0]
         return SeriesSet(
             np.concatenate(pieces) if pieces else self.values[:0],
             offsets,
@@ -123,10 +166,15 @@ class SeriesSet:
             explicit,
             report,
             self.columns,
+            stat_exog=self.stat_exog,
+            covariate_names=self.covariate_names,
+            calendar=self.calendar,
+            **rows,
         )
 
     def with_values(self, values, note=None):
-        """A SeriesSet sharing everything but `values` (same layout), e.g. scaled values."""
+        """A SeriesSet sharing everything but `values` (same layout), e.g. scaled values; the
+        covariates are shared as they are (the model scales them itself)."""
         report = self.report + ([note] if note else [])
         return SeriesSet(
             values,
@@ -138,10 +186,32 @@ class SeriesSet:
             self.explicit_ticks,
             report,
             self.columns,
+            hist_exog=self.hist_exog,
+            futr_exog=self.futr_exog,
+            stat_exog=self.stat_exog,
+            covariate_names=self.covariate_names,
+            calendar=self.calendar,
         )
 
     def __repr__(self):
         return (
             f"SeriesSet(n_series={self.n_series}, total_steps={len(self.values)}, "
-            f"unit={self.unit!r})"
+            f"unit={self.unit!r}{self._covariates_repr()})"
         )
+
+    def _covariates_repr(self):
+        counts = {k: v for k, v in self.covariate_counts().items() if v}
+        return "".join(f", {k}={v}" for k, v in counts.items())
+
+
+_KINDS = ("hist_exog", "futr_exog", "stat_exog")
+
+
+def _rows(array, n, kind, what):
+    """`array` as contiguous float32 `[n, C]`, or None."""
+    if array is None:
+        return None
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    if array.ndim != 2 or array.shape[0] != n:
+        raise ValueError(f"SeriesSet {kind} must be [{what}={n}, C]; received {array.shape}")
+    return array
