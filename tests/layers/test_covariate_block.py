@@ -8,17 +8,7 @@ import pytest
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.layers import NHITSBlock, WindowPooling
 from tests.conftest import to_numpy
-
-
-def pool_reference(x, k, mode):
-    """Pools axis 1 of `[B, T]` or `[B, T, C]` in cells of k counted back from the newest step."""
-    steps = x.shape[1]
-    cells = []
-    for c in range(math.ceil(steps / k)):
-        end = steps - c * k
-        cell = x[:, max(0, end - k) : end]
-        cells.append(cell.max(axis=1) if mode == "max" else cell.mean(axis=1))
-    return np.stack(cells[::-1], axis=1)
+from tests.layers.test_pooling import reference as pool_reference
 
 
 def covariates(rng, batch, input_size, horizon, hist, futr, stat):

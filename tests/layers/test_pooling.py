@@ -9,7 +9,8 @@ from tests.conftest import to_numpy
 
 
 def reference(x, k, mode):
-    """Cells of k steps counted back from the newest step; the oldest cell may be partial."""
+    """Cells of k steps counted back from the newest step; the oldest cell may be partial.
+    Pools axis 1 of `[B, T]` or `[B, T, C]` (test_covariate_block uses it for covariates)."""
     steps = x.shape[1]
     cells = []
     for c in range(math.ceil(steps / k)):
