@@ -37,6 +37,7 @@ from keras_nhits.errors import (
 )
 from keras_nhits.options import (
     ACTIVATIONS,
+    CALENDAR_FEATURES,
     FILL_MODES,
     GAP_MODES,
     INTERPOLATION_MODES,
@@ -107,26 +108,19 @@ class ModelConfig(StrictFields):
         default=True,
         metadata={"help": "start the forecast from the window's last value (a naive level)"},
     )
-    # Counts of covariate columns. Not CLI flags (`"flag": False`): the trainer does not read
-    # covariate columns from data files yet, so a training run refuses any but 0; in Python,
-    # NHITS(futr_exog=2, ...) takes them (docs/model.md).
+    # Counts of covariate columns (NHITS(futr_exog=2, ...) in Python). A training run counts
+    # them from the columns it reads: in `NHITSTrainingConfig` these names are DataConfig's
+    # comma-separated column lists, and `model_for(series)` fills in the counts.
     hist_exog: int = field(
         default=0,
-        metadata={
-            "help": "historical covariate columns, observed up to the forecast origin",
-            "flag": False,
-        },
+        metadata={"help": "historical covariate columns, observed up to the forecast origin"},
     )
     futr_exog: int = field(
         default=0,
-        metadata={
-            "help": "future-known covariate columns, known over the window and horizon",
-            "flag": False,
-        },
+        metadata={"help": "future-known covariate columns, known over the window and horizon"},
     )
     stat_exog: int = field(
-        default=0,
-        metadata={"help": "static covariate columns, one value per series", "flag": False},
+        default=0, metadata={"help": "static covariate columns, one value per series"}
     )
 
     def __post_init__(self):
@@ -225,6 +219,41 @@ class DataConfig(StrictFields):
     test_split: float = field(
         default=0.2, metadata={"help": "test part: fraction < 1 or a count of steps"}
     )
+    hist_exog: str = field(
+        default="",
+        metadata={
+            "help": "historical covariate columns, comma-separated: observed up to the forecast "
+            "origin (other sensors, volumes)"
+        },
+    )
+    futr_exog: str = field(
+        default="",
+        metadata={
+            "help": "future-known covariate columns, comma-separated: known over the window and "
+            "the horizon (weather forecasts, planned events); predict reads them from --future"
+        },
+    )
+    stat_exog: str = field(
+        default="",
+        metadata={
+            "help": "static covariate columns, comma-separated: one value per series, from the "
+            "data (long format) or from --static (text becomes one-hot columns)"
+        },
+    )
+    calendar: str = field(
+        default="",
+        metadata={
+            "help": "calendar features from the time column as future-known covariates, "
+            "comma-separated: " + ", ".join(CALENDAR_FEATURES)
+        },
+    )
+    static: str = field(
+        default="",
+        metadata={
+            "help": "CSV/Parquet file of static covariates: the id column (unique_id in wide "
+            "format) and the --stat-exog columns (default: all its other columns)"
+        },
+    )
     series_scaler: str = field(
         default="none",
         metadata={"help": "dataset-level scaling fitted on train: none, standard, robust, minmax"},
@@ -245,13 +274,57 @@ class DataConfig(StrictFields):
         self.batch_size = check_int("batch_size", self.batch_size, 1, MAX_BATCH)
         self.stride = check_int("stride", self.stride, 1)
         self.windows_per_epoch = check_int("windows_per_epoch", self.windows_per_epoch, 0)
+        for name in (*COVARIATE_KINDS, "calendar"):
+            setattr(self, name, _joined_names(name, getattr(self, name)))
         check_texts(self, DataConfig)
         self.seed = check_int("seed", self.seed, 0, MAX_SEED)
+        self._check_covariates()
         if self.freq:
             # Imported here, not at the top: it loads NumPy, which a config otherwise does not.
             from keras_nhits.data.frequency import parse_freq
 
             parse_freq(self.freq)
+
+    def covariate_columns(self):
+        """`{"hist_exog": (...), "futr_exog": (...), "stat_exog": (...)}`: the names given."""
+        return {kind: _split_names(getattr(self, kind)) for kind in COVARIATE_KINDS}
+
+    def _check_covariates(self):
+        """Each calendar feature is known; no column is two kinds, or the target too."""
+        for feature in _split_names(self.calendar):
+            check_choice("calendar", feature, CALENDAR_FEATURES)
+        targets = set(_split_names(self.target))
+        seen = {}
+        for kind, names in self.covariate_columns().items():
+            for column in names:
+                if column in targets:
+                    raise NHITSInputError(
+                        f"column {column!r} is the target and {kind}; a covariate must be "
+                        "another column"
+                    )
+                if column in seen:
+                    raise NHITSInputError(
+                        f"column {column!r} is named as both {seen[column]} and {kind}; give "
+                        "each covariate one kind"
+                    )
+                seen[column] = kind
+
+
+def _split_names(text):
+    return tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+
+
+def _joined_names(name, value):
+    """A list or tuple of column names (the Python API) as the comma-separated text a flag
+    takes; text as it is."""
+    if isinstance(value, (list, tuple)):
+        if not all(isinstance(v, str) and "," not in v for v in value):
+            raise NHITSInputError(
+                f"{name} must be column names (a comma-separated text or a list of names); "
+                f"received {short_repr(value)}"
+            )
+        return ",".join(value)
+    return value
 
 
 # === Trainer ===
@@ -359,19 +432,17 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
     )
 
     def __post_init__(self):
-        ModelConfig.__post_init__(self)
-        DataConfig.__post_init__(self)
+        DataConfig.__post_init__(self)  # first: the covariate names are its fields here
+        # The model's fields, checked and normalised by the ModelConfig they make.
+        model = self.model
+        for spec in dataclasses.fields(ModelConfig):
+            if spec.name not in COVARIATE_KINDS:
+                setattr(self, spec.name, getattr(model, spec.name))
         TrainerConfig.__post_init__(self)
         if isinstance(self.config, os.PathLike):
             self.config = os.fspath(self.config)
         if not isinstance(self.config, str):
             raise NHITSInputError(f"config must be a path; received {short_repr(self.config)}")
-        for name in COVARIATE_KINDS:
-            if getattr(self, name):
-                raise NHITSInputError(
-                    f"{name}={getattr(self, name)}: training from a data file takes no covariates "
-                    f"yet; build NHITS({name}=...) in Python and fit it on your own arrays"
-                )
         if self.export and self.series_scaler != "none":
             raise NHITSInputError(
                 f"export needs series_scaler none: the {self.series_scaler} statistics are per "
@@ -381,7 +452,15 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
 
     @property
     def model(self):
-        return ModelConfig(**_subset(self, ModelConfig))
+        """The `ModelConfig` of these fields, without covariates (their counts come from the
+        data: see `model_for`)."""
+        fields = _subset(self, ModelConfig)
+        return ModelConfig(**{**fields, **dict.fromkeys(COVARIATE_KINDS, 0)})
+
+    def model_for(self, series):
+        """The `ModelConfig` for a `SeriesSet` read with these settings: the covariate counts
+        are its columns' (a one-hot static column counts once per category)."""
+        return dataclasses.replace(self.model, **series.covariate_counts())
 
     @property
     def data_config(self):

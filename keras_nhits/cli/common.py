@@ -98,10 +98,7 @@ class OneLineArgumentParser(argparse_dataclass.ArgumentParser):
         super().__init__(options_class, **kwargs)
         fields = dataclasses.fields(options_class)
         defaults = {f.name: f.default for f in fields}
-        hidden = {f.name for f in fields if f.metadata.get("flag") is False}
         for action in self._actions:
-            if action.dest in hidden:  # a field that is no flag (yet): kept out of --help
-                action.help = argparse.SUPPRESS
             if action.dest not in defaults or action.help in (None, argparse.SUPPRESS):
                 continue
             default = defaults[action.dest]

@@ -34,7 +34,7 @@ def export(config):
     start_backend_quietly()
     from keras_nhits.saving.safetensors import CONFIG_FILE, load_model, read_config
     from keras_nhits.saving.saved_model import export_saved_model
-    from keras_nhits.serving.forecaster import run_settings
+    from keras_nhits.serving.run_record import run_settings
 
     record = read_config(config.model)
     _, scaler = run_settings(record, os.path.join(config.model, CONFIG_FILE))
@@ -48,9 +48,12 @@ def export(config):
     check_output(config.output, config.model)
     model = load_model(config.model)
     export_saved_model(model, config.output, record=record)
+    shapes = model.input_shapes()
+    shapes = shapes if isinstance(shapes, dict) else {"history": shapes}
+    inputs = ", ".join(f"{k} {list(v)}" for k, v in shapes.items())
     print(
-        f"wrote SavedModel {config.output} (input history [None, {model.input_size}], output "
-        f"forecast [None, {model.horizon}])"
+        f"wrote SavedModel {config.output} (inputs {inputs}, output forecast "
+        f"[None, {model.horizon}])"
     )
     return 0
 

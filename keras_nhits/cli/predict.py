@@ -1,6 +1,7 @@
 """`python -m keras_nhits.predict`: forecast the next `horizon` steps after every series in a file.
 
     python -m keras_nhits.predict --model RUN_DIR_OR_SAVEDMODEL --data FILE [--output FILE.csv]
+        [--future FUTURE.csv]
 
 Reads the file with the same reader and validation as training, with the settings the model was
 trained with (target, time and id columns, fill, gaps, freq: from the run folder's config.json,
@@ -8,6 +9,11 @@ the SavedModel's keras_nhits.json or the config.json next to a .keras file; flag
 and writes long-format forecasts: the id column when there are several series, the time column
 continued at each series' step (dates stay dates, whole seconds stay whole), and `forecast` at
 the model's float32 precision. Without `--output` the CSV goes to stdout.
+
+A model with covariates reads the run's covariate columns from the data (historical and
+future-known ones over the input window), computes its calendar features, takes each series'
+static values from the run record, and reads the future-known values over the horizon from
+`--future FILE` (checked row by row before the model runs: see `serving/future_values.py`).
 
 `--output` is a new file in an existing folder, or a forecast file predict wrote (a CSV whose
 header is the forecast columns, a Parquet file carrying predict's metadata), never a file the
@@ -44,18 +50,25 @@ def predict(config):
     """Runs the command for a `PredictConfig`: forecasts to `config.output` or stdout."""
     output = config.output
     if output:
-        check_output(output, config.data)
+        check_output(output, config.data, config.future)
     start_backend_quietly()
     from keras_nhits.data import load_series
+    from keras_nhits.data.covariate_record import reader_covariates, with_recorded_static
     from keras_nhits.serving.forecaster import csv_time_format, forecast_frame, load_forecaster
 
     forecaster = load_forecaster(config.model)
-    series = load_series(config.data, **config.reader_options(forecaster.data_options))
+    options = config.reader_options(forecaster.data_options)
+    series = load_series(config.data, **options, **reader_covariates(forecaster.covariates))
+    series = with_recorded_static(series, forecaster.covariates)
     for line in series.report:
         print(line, file=sys.stderr if not output else sys.stdout)
     time_col = series.columns.get("time") or "ds"
     frame = forecast_frame(
-        forecaster, series, id_col=series.columns.get("id") or "unique_id", time_col=time_col
+        forecaster,
+        series,
+        id_col=series.columns.get("id") or "unique_id",
+        time_col=time_col,
+        future=config.future or None,
     )
     time_format = csv_time_format(frame, time_col)
     if not output:
@@ -86,7 +99,7 @@ def write_forecasts(frame, output, time_format):
 # === Output checks ===
 
 
-def check_output(output, data):
+def check_output(output, data, future=""):
     """Refuses an `--output` predict must not write, before the model or data are read."""
     from keras_nhits.saving.ownership import is_within, refuse_overlap
 
@@ -99,6 +112,8 @@ def check_output(output, data):
             f"--output {output} is a folder; name a .csv or .parquet file for the forecasts"
         )
     refuse_overlap(output, data_files(data), "--output", "the data it reads")
+    if future:
+        refuse_overlap(output, [future], "--output", "the future file it reads")
     if os.path.isdir(data) and is_within(output, data):
         raise NHITSInputError(
             f"--output {output} is inside the data folder {data}, whose files are all read as "

@@ -193,6 +193,27 @@ class SeriesSet:
             calendar=self.calendar,
         )
 
+    def with_static(self, stat_exog, names):
+        """A SeriesSet sharing everything but its static covariates: `stat_exog` `[n_series, S]`
+        named `names` (e.g. the values a trained run recorded, see `covariate_record`)."""
+        covariate_names = {**self.covariate_names, "stat_exog": list(names)}
+        return SeriesSet(
+            self.values,
+            self.offsets,
+            self.ids,
+            self.starts,
+            self.freqs,
+            self.unit,
+            self.explicit_ticks,
+            self.report,
+            self.columns,
+            hist_exog=self.hist_exog,
+            futr_exog=self.futr_exog,
+            stat_exog=stat_exog,
+            covariate_names=covariate_names,
+            calendar=self.calendar,
+        )
+
     def __repr__(self):
         return (
             f"SeriesSet(n_series={self.n_series}, total_steps={len(self.values)}, "

@@ -64,7 +64,7 @@ def export_saved_model(model, path, record=None):
             "KERAS_BACKEND=tensorflow python -m keras_nhits.export --model RUN_DIR --output PATH "
             "(run folders load on every backend)"
         )
-    from keras_nhits.serving.forecaster import EXPORT_RECORD, export_record
+    from keras_nhits.serving.run_record import EXPORT_RECORD, export_record
 
     path = os.fspath(path)
     check_output_folder(path, "saved_model", "SavedModel folder")

@@ -42,6 +42,9 @@ class PredictConfig:
         model: run folder, SavedModel folder or `.keras` file (required).
         data: CSV/Parquet file, folder or glob (required).
         output: forecast file (`.csv` or `.parquet`); empty (the default) writes CSV on stdout.
+        future: CSV/Parquet file of the future-known covariates over the horizon, for a model
+            trained with `--futr-exog` (the time column, the id column for long data, the
+            columns); empty (the default) for a model without.
         target, time_col, id_col, fill, gaps, freq: the reader settings; None (the default)
             takes the run's (see `reader_options`).
 
@@ -55,6 +58,13 @@ class PredictConfig:
     data: str = field(metadata={"help": "CSV/Parquet file, folder or glob"})
     output: str = field(
         default="", metadata={"help": "forecast file (.csv or .parquet) (default: CSV on stdout)"}
+    )
+    future: str = field(
+        default="",
+        metadata={
+            "help": "CSV/Parquet file of the future-known covariates over the horizon (the time "
+            "column, the id column for long data, the run's --futr-exog columns)"
+        },
     )
     target: str | None = _run_setting("target column(s) (default: the run's)")
     time_col: str | None = _run_setting("time column (default: the run's)")
@@ -71,7 +81,7 @@ class PredictConfig:
     )
 
     def __post_init__(self):
-        _check_paths(self, ("model", "data", "output"))
+        _check_paths(self, ("model", "data", "output", "future"))
         for name in READER_DEFAULTS:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):

@@ -10,7 +10,9 @@
   folder, the run's column settings come from the `config.json` next to it.
 
 Whatever was loaded, `Forecaster.data_options` holds the reader settings the model was trained
-with (`DATA_OPTIONS`), so predict reads the columns the model knows, not every numeric one.
+with (`DATA_OPTIONS`), so predict reads the columns the model knows, not every numeric one, and
+`Forecaster.covariates` the covariates it takes (`keras_nhits.data.covariate_record`). The run
+records are read in `run_record.py`.
 
 `forecast_frame(forecaster, series_set)` then forecasts the `horizon` steps after the last value
 of every series, with timestamps continued at the series' own step.
@@ -25,16 +27,17 @@ import polars as pl
 from keras_nhits.data import SeriesScaler, last_windows
 from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError, first_line
-from keras_nhits.options import FILL_MODES, GAP_MODES
-from keras_nhits.saving.json_file import read_json
 from keras_nhits.saving.safetensors import CONFIG_FILE, WEIGHTS_FILE, read_config
+from keras_nhits.serving.future_values import future_values
+from keras_nhits.serving.run_record import (
+    DATA_OPTIONS,
+    run_covariates,
+    run_settings,
+    saved_model_settings,
+    sibling_run_settings,
+)
 
-# The reader settings a run records and predict reads data with (the keywords of `load_series`).
-DATA_OPTIONS = ("target", "time_col", "id_col", "fill", "gaps", "freq")
-# Written by export inside the SavedModel folder (TensorFlow ignores it): the run's data options.
-EXPORT_RECORD = "keras_nhits.json"
-# A record of a few settings is well under a kilobyte; a bigger file is not ours.
-MAX_RECORD_BYTES = 1 << 20
+__all__ = ["DATA_OPTIONS", "Forecaster", "csv_time_format", "forecast_frame", "load_forecaster"]
 
 
 @dataclasses.dataclass
@@ -42,12 +45,16 @@ class Forecaster:
     """A loaded model as a function of raw windows, plus what the run knew about its data.
 
     Attributes:
-        predict: callable, float32 `[n, input_size]` raw values -> `[n, horizon]` raw forecasts.
+        predict: callable, float32 `[n, input_size]` raw values -> `[n, horizon]` raw forecasts
+            (with covariates: the model's input dict of raw values, see `NHITS`).
         input_size, horizon: the window shape.
         data_options: the training run's reader settings (`DATA_OPTIONS`), empty when the
             model came without a run record.
         scaler: the run's dataset-level `SeriesScaler`, or None.
         source: what was loaded, for messages.
+        covariates: the run's covariate record (`keras_nhits.data.covariate_record`): the
+            columns to read, the calendar features, each series' static values; `{}` for a
+            model without covariates.
     """
 
     predict: object
@@ -56,6 +63,12 @@ class Forecaster:
     data_options: dict
     scaler: SeriesScaler | None
     source: str
+    covariates: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def future_columns(self):
+        """The future-known columns whose horizon values a forecast needs (not the calendar)."""
+        return tuple(self.covariates.get("futr_exog", ()))
 
 
 def load_forecaster(path):
@@ -75,12 +88,21 @@ def load_forecaster(path):
     )
 
 
-def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds"):
+def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", future=None):
     """Long-format forecasts after the end of every series: (`id_col`,) `time_col`, `forecast`.
 
+    Args:
+        forecaster: a loaded `Forecaster`.
+        series_set: the data (`load_series`, with the covariate columns the model takes).
+        id_col, time_col: the names of the output's id and time columns.
+        future: for a model with future-known columns (`forecaster.future_columns`), a path or
+            DataFrame of their values over the horizon: the time column, the id column when
+            the data is long, the columns (see `future_values`).
+
     The id column is there when there are several series. Raises `NHITSInputError` for a
-    series shorter than the model's input window or, with a dataset-level scaler, a series the
-    run never saw.
+    series shorter than the model's input window, with a dataset-level scaler a series the
+    run never saw, and for future values that are missing, extra (for a model without future
+    columns) or not finite.
     """
     windows = last_windows(series_set, forecaster.input_size)
     x = windows.x.astype(np.float32)
@@ -89,7 +111,12 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds"):
         which = _scaler_rows(forecaster.scaler, windows.ids)
         x = forecaster.scaler.transform(x.astype(np.float64), which).astype(np.float32)
     _check_range(x, windows.ids)
-    y = np.asarray(forecaster.predict(x), dtype=np.float64)
+    inputs = _model_inputs(forecaster, series_set, windows, future)
+    if isinstance(inputs, dict):
+        inputs["history"] = x
+    else:
+        inputs = x
+    y = np.asarray(forecaster.predict(inputs), dtype=np.float64)
     bad = ~np.isfinite(y).all(axis=1)
     if bad.any():
         raise NHITSInputError(
@@ -106,6 +133,34 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds"):
     # float32 is the model's precision: float64 digits beyond it would be noise.
     columns["forecast"] = pl.Series(y.reshape(-1), dtype=pl.Float32)
     return pl.DataFrame(columns)
+
+
+def _model_inputs(forecaster, series_set, windows, future):
+    """The model's covariate inputs for the last windows (the plain windows without any)."""
+    names = forecaster.future_columns
+    if future is not None and not names:
+        raise NHITSInputError(
+            f"{forecaster.source} takes no future-known columns, so it reads no future file; "
+            "leave out future (--future)"
+        )
+    if not forecaster.covariates:
+        return windows.x
+    ahead = None
+    if names:
+        if future is None:
+            raise NHITSInputError(
+                f"{forecaster.source} takes the future-known columns {', '.join(names)}: pass "
+                f"their values over the next {forecaster.horizon} steps with --future FILE"
+            )
+        ahead = future_values(
+            future,
+            windows,
+            forecaster.horizon,
+            names,
+            id_col=series_set.columns.get("id"),
+            time_col=series_set.columns.get("time"),
+        )
+    return windows.model_inputs(forecaster.horizon, ahead)
 
 
 def csv_time_format(frame, time_col):
@@ -149,8 +204,9 @@ def _scaler_rows(scaler, ids):
     return np.array([index[name] for name in ids])
 
 
-def _keras_forecaster(model, options, scaler, source):
+def _keras_forecaster(model, options, scaler, source, covariates):
     """A Forecaster calling a loaded Keras NHITS in batches."""
+    _check_counts(model.hist_exog, model.futr_exog, model.stat_exog, covariates, source)
     return Forecaster(
         _batched(lambda x: model.predict_on_batch(x)),
         model.input_size,
@@ -158,123 +214,43 @@ def _keras_forecaster(model, options, scaler, source):
         options,
         scaler,
         source,
+        covariates,
+    )
+
+
+def _check_counts(hist, futr, stat, covariates, source):
+    """The model takes the covariates its run recorded: else one line saying what is missing."""
+    recorded = (
+        len(covariates.get("hist_exog", ())),
+        len(covariates.get("futr_exog", ())) + len(covariates.get("calendar", ())),
+        len(covariates.get("stat_exog", ())),
+    )
+    if (hist, futr, stat) == recorded:
+        return
+    if not covariates:
+        raise NHITSInputError(
+            f"{source} takes covariates (hist_exog={hist}, futr_exog={futr}, stat_exog={stat}) "
+            "but came without the run record that names their columns (config.json, or "
+            "keras_nhits.json in a SavedModel); predict from the run folder, or export it with "
+            "python -m keras_nhits.export --model RUN_DIR"
+        )
+    raise NHITSInputError(
+        f"{source}: the model takes hist_exog={hist}, futr_exog={futr}, stat_exog={stat} "
+        f"covariate columns but its run record names {recorded[0]}, {recorded[1]}, "
+        f"{recorded[2]}; the record does not belong to this model"
     )
 
 
 def _from_run_folder(folder):
     from keras_nhits.saving.safetensors import load_model
 
-    options, scaler_record = run_settings(read_config(folder), os.path.join(folder, CONFIG_FILE))
+    record = read_config(folder)
+    source = os.path.join(folder, CONFIG_FILE)
+    options, scaler_record = run_settings(record, source)
+    covariates = run_covariates(record, source)
     model = load_model(folder)
     scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
-    return _keras_forecaster(model, options, scaler, folder)
-
-
-def run_settings(record, source):
-    """The data options and the series-scaler record (or None) of a run's `config.json`.
-
-    The options are the run's reader flags, with the columns it resolved filling the ones left
-    to detection, so that predict reads the columns the model was trained on. Raises
-    `NHITSInputError` naming `source` and the field when a section has the wrong JSON type.
-    """
-    training = _section(record, "training", source)
-    data = _section(record, "data", source)
-    options = _checked_options(
-        {k: training[k] for k in DATA_OPTIONS if k in training}, f"{source}: training"
-    )
-    columns = data.get("columns") or {}
-    if not isinstance(columns, dict):
-        raise NHITSInputError(
-            f"{source}: data.columns must be a JSON object; received {_json_type(columns)}"
-        )
-    targets = columns.get("targets") or []
-    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
-        raise NHITSInputError(f"{source}: data.columns.targets must be a list of column names")
-    resolved = {"target": ",".join(targets)}
-    for name, key in (("time_col", "time"), ("id_col", "id")):
-        value = columns.get(key) or ""
-        if not isinstance(value, str):
-            raise NHITSInputError(
-                f"{source}: data.columns.{key} must be a column name; received {_json_type(value)}"
-            )
-        resolved[name] = value
-    for name, value in resolved.items():
-        if not options.get(name) and value:
-            options[name] = value
-    scaler = data.get("series_scaler")
-    if scaler is not None and not isinstance(scaler, dict):
-        raise NHITSInputError(
-            f"{source}: data.series_scaler must be a JSON object; received {_json_type(scaler)}"
-        )
-    return options, scaler
-
-
-def _section(record, name, source):
-    value = record.get(name, {})
-    if not isinstance(value, dict):
-        raise NHITSInputError(
-            f"{source}: {name!r} must be a JSON object; received {_json_type(value)}"
-        )
-    return value
-
-
-def _checked_options(options, where):
-    """`options` when every value is text and fill/gaps are known modes, else one clear line."""
-    for name, value in options.items():
-        if not isinstance(value, str):
-            raise NHITSInputError(f"{where}.{name} must be text; received {_json_type(value)}")
-    for name, modes in (("fill", FILL_MODES), ("gaps", GAP_MODES)):
-        if name in options and options[name] not in modes:
-            raise NHITSInputError(
-                f"{where}.{name} must be one of {', '.join(modes)}; received {options[name]!r}"
-            )
-    return dict(options)
-
-
-def _json_type(value):
-    if isinstance(value, bool):
-        return f"{str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    names = {dict: "an object", list: "a list", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
-
-
-def export_record(record, source):
-    """What export writes as `keras_nhits.json` in a SavedModel folder, from a run record."""
-    from keras_nhits import __version__
-
-    options, _ = run_settings(record, source)
-    return {"written_by": "keras_nhits", "version": __version__, "data_options": options}
-
-
-def _saved_model_options(folder):
-    """The data options of `keras_nhits.json` in a SavedModel folder ({} when there is none)."""
-    path = os.path.join(folder, EXPORT_RECORD)
-    if not os.path.isfile(path):
-        return {}
-    record = read_json(path, "re-export the model", MAX_RECORD_BYTES)
-    options = record.get("data_options")
-    if not isinstance(options, dict):
-        raise NHITSInputError(f"{path} has no 'data_options' object; re-export the model")
-    return _checked_options(
-        {k: v for k, v in options.items() if k in DATA_OPTIONS}, f"{path}: data_options"
-    )
-
-
-def _sibling_run_options(path):
-    """The data options of the run folder a `.keras` file sits in ({} outside a run folder)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    config = os.path.join(folder, CONFIG_FILE)
-    try:
-        record = read_config(folder)
-    except NHITSInputError:  # no config.json, or one that is not ours: nothing to reuse
-        return {}
-    if record.get("format") != "keras_nhits":
-        return {}
-    return run_settings(record, config)[0]
+    return _keras_forecaster(model, options, scaler, folder, covariates)
 
 
 def _from_keras_file(path):
@@ -282,14 +258,14 @@ def _from_keras_file(path):
 
     import keras_nhits.models  # noqa: F401  (registers NHITS, which the file names)
 
-    options = _sibling_run_options(path)
+    options, covariates = sibling_run_settings(path)
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises several types for damaged or unsafe files
         raise NHITSInputError(f"{path} cannot be loaded safely ({first_line(error)})") from None
     if not hasattr(model, "input_size") or not hasattr(model, "horizon"):
         raise NHITSInputError(f"{path} holds a {type(model).__name__}, not a keras_nhits model")
-    return _keras_forecaster(model, options, None, path)
+    return _keras_forecaster(model, options, None, path, covariates)
 
 
 def _from_saved_model(folder):
@@ -298,7 +274,7 @@ def _from_saved_model(folder):
     from keras_nhits.config import COVARIATE_KINDS
     from keras_nhits.saving.saved_model_safety import check_saved_model
 
-    options = _saved_model_options(folder)
+    options, covariates = saved_model_settings(folder)
     check_saved_model(folder)
     try:
         loaded = tf.saved_model.load(folder)
@@ -308,14 +284,6 @@ def _from_saved_model(folder):
             f"SavedModel {folder} cannot be loaded ({first_line(error)})"
         ) from None
     inputs = serve.structured_input_signature[1]
-    covariates = sorted(set(inputs) & set(COVARIATE_KINDS))
-    if covariates:
-        # Forecasting it needs the covariates over the horizon, which predict cannot read yet.
-        raise NHITSInputError(
-            f"SavedModel {folder} takes covariates ({', '.join(covariates)}); predict needs "
-            "--future for a model with covariates, which is not there yet: call its "
-            "serving_default signature with them (see docs/serving.md)"
-        )
     spec = inputs.get("history")
     if spec is None or spec.shape.rank != 2 or spec.shape[1] is None:
         raise NHITSInputError(
@@ -329,23 +297,37 @@ def _from_saved_model(folder):
             f"SavedModel {folder} has no 'forecast' [batch, horizon] output in its "
             "serving_default signature; export it with python -m keras_nhits.export"
         )
+    counts = [_channels(inputs.get(kind)) for kind in COVARIATE_KINDS]
+    _check_counts(*counts, covariates, f"SavedModel {folder}")
 
     def predict(x):
-        return serve(history=tf.constant(x))["forecast"].numpy()
+        given = x if isinstance(x, dict) else {"history": x}
+        return serve(**{k: tf.constant(v) for k, v in given.items()})["forecast"].numpy()
 
-    return Forecaster(
-        _batched(predict), int(spec.shape[1]), int(output.shape[1]), options, None, folder
-    )
+    size, horizon = int(spec.shape[1]), int(output.shape[1])
+    return Forecaster(_batched(predict), size, horizon, options, None, folder, covariates)
+
+
+def _channels(spec):
+    """The channel count of a covariate input of the signature (0 when there is none)."""
+    return 0 if spec is None or spec.shape[-1] is None else int(spec.shape[-1])
 
 
 def _batched(call, batch_size=4096):
+    """`call` over slices of at most `batch_size` windows (of each key of a dict input)."""
+
     def predict(x):
         import keras
 
-        parts = [
-            keras.ops.convert_to_numpy(call(x[i : i + batch_size]))
-            for i in range(0, len(x), batch_size)
-        ]
+        n = len(x["history"]) if isinstance(x, dict) else len(x)
+        parts = []
+        for i in range(0, n, batch_size):
+            part = (
+                {k: v[i : i + batch_size] for k, v in x.items()}
+                if isinstance(x, dict)
+                else x[i : i + batch_size]
+            )
+            parts.append(keras.ops.convert_to_numpy(call(part)))
         return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
 
     return predict

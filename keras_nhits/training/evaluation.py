@@ -31,7 +31,8 @@ def predict_windows(model, splits, raw_series, starts, batch_size=1024):
         y_hat = keras.ops.convert_to_numpy(model.predict_on_batch(x_scaled))
         which = window_series(raw_series, starts[begin : begin + batch_size])
         forecasts.append(splits.scaler.inverse_transform(y_hat.astype(np.float64), which))
-        inputs.append(x_raw)
+        # With covariates the window is the model's dict input: the target history is its own.
+        inputs.append(x_raw["history"] if isinstance(x_raw, dict) else x_raw)
         actual.append(y_raw)
     if not forecasts:
         empty = np.zeros((0, splits.input_size)), np.zeros((0, splits.horizon))

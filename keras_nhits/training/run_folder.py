@@ -130,16 +130,16 @@ def check_tensorboard(path):
         ) from None
 
 
-def paths_read(source, config_file):
-    """The files a run reads (the data, a glob's matches, the config file), for overlap checks."""
+def paths_read(source, config_file, *others):
+    """The files a run reads (the data, a glob's matches, the config file, the `others` given
+    such as the static covariate table), for overlap checks."""
     import glob
 
     paths = []
     if isinstance(source, (str, os.PathLike)):
         source = os.fspath(source)
         paths += glob.glob(source) if any(c in source for c in "*?[") else [source]
-    if config_file:
-        paths.append(config_file)
+    paths += [path for path in (config_file, *others) if path]
     return paths
 
 

@@ -28,7 +28,8 @@ import time
 import keras
 
 from keras_nhits.config import NHITSTrainingConfig
-from keras_nhits.data import load_series, make_dataset, prepare_splits
+from keras_nhits.data import covariate_statistics, load_series, make_dataset, prepare_splits
+from keras_nhits.data.covariate_record import covariate_record
 from keras_nhits.errors import NHITSInputError, NHITSTrainingError
 from keras_nhits.models.nhits import NHITS
 from keras_nhits.sample_data import SAMPLE_PATH
@@ -119,7 +120,7 @@ class NHITSTrainer:
         self._plotted = plotted_series(raw, splits, cfg.plot_series)
         output = os.path.abspath(cfg.output)
         checkpoints = os.path.abspath(cfg.checkpoint_dir or os.path.join(output, "checkpoints"))
-        reads = paths_read(source, cfg.config)
+        reads = paths_read(source, cfg.config, cfg.static)
         check_folders(cfg, output, checkpoints, reads)
         device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
         for line in raw.report + splits.report + notes:
@@ -148,6 +149,9 @@ class NHITSTrainer:
             fill=cfg.fill,
             gaps=cfg.gaps,
             freq=cfg.freq,
+            static=cfg.static or None,
+            calendar=cfg.calendar,
+            **cfg.covariate_columns(),
         )
         splits = prepare_splits(
             raw,
@@ -169,7 +173,7 @@ class NHITSTrainer:
         """Builds the model (restored from `checkpoints` with --resume, by `ResumableBackup`),
         fits it, evaluates it on the test windows and writes the run folder."""
         self._prepare_checkpoints(checkpoints)
-        model = self._compiled_model()
+        model = self._compiled_model(splits)
         monitor = "val_loss" if len(splits.val) > 0 else "loss"
         recorder, backup, train_seconds = self._fit(model, splits, monitor, checkpoints)
         scores, season, windows = self._evaluate(model, raw, splits)
@@ -205,12 +209,15 @@ class NHITSTrainer:
         write_marker(checkpoints, "checkpoints")
         write_json_atomic(os.path.join(checkpoints, RUN_CONFIG_FILE), cfg.to_dict())
 
-    def _compiled_model(self):
-        """A new, seeded N-HiTS of the config's arguments, built and compiled."""
+    def _compiled_model(self, splits):
+        """A new, seeded N-HiTS of the config's arguments and the data's covariates, built,
+        holding the covariates' training statistics, and compiled."""
         cfg = self.config
         keras.utils.set_random_seed(cfg.seed)
-        model = NHITS(**cfg.model.model_kwargs())
-        model.build((None, cfg.input_size))
+        model = NHITS(**cfg.model_for(splits.series).model_kwargs())
+        model.build(model.input_shapes())
+        if model.has_covariates:
+            model.set_covariate_statistics(**covariate_statistics(splits))
         model.compile(
             optimizer=make_optimizer(cfg),
             loss=make_loss(cfg.loss),
@@ -336,6 +343,7 @@ class NHITSTrainer:
                 "freq": self.config.freq,
                 "freqs": [None if f is None else str(f) for f in raw.freqs],
                 "series_scaler": splits.scaler.to_dict(),
+                "covariates": covariate_record(raw),
                 "skipped": list(splits.skipped),
             },
             "backend": keras.backend.backend(),

@@ -168,15 +168,16 @@ def test_a_model_without_covariates_keeps_its_history_only_signature(tmp_path):
     assert list(serve.outputs) == ["forecast"] and list(decompose.outputs) == ["components"]
 
 
-def test_predict_refuses_a_covariate_saved_model_in_one_line(tmp_path):
+def test_predict_refuses_a_covariate_saved_model_without_its_record_in_one_line(tmp_path):
+    """Exported from Python without a run record, nothing names the covariate columns."""
     if keras.backend.backend() not in EXPORT_BACKENDS:
         pytest.skip("SavedModel export runs on the TensorFlow and JAX backends")
     from keras_nhits.serving.forecaster import load_forecaster
 
     path = export_saved_model(_covariate_model(), tmp_path / "sm")
-    with pytest.raises(NHITSInputError, match="takes covariates .*predict needs --future") as e:
+    with pytest.raises(NHITSInputError, match="takes covariates .*without the run record") as e:
         load_forecaster(path)
-    assert "(futr_exog, hist_exog, stat_exog)" in str(e.value) and "\n" not in str(e.value)
+    assert "hist_exog=2, futr_exog=1, stat_exog=3" in str(e.value) and "\n" not in str(e.value)
 
 
 def _signature_defs(folder):
