@@ -78,6 +78,26 @@ def write_user_files(folder):
     prices.write_parquet(folder / "prices.parquet")
     panel = seasonal_frame(n_series=3, steps=300, noise=0.2, prefix="store_", phase=0)
     panel.write_parquet(folder / "panel.parquet")
+    write_nox_stand_in(folder / "nox_emissions.csv.gz", rng)
+
+
+def write_nox_stand_in(path, rng, steps=700):
+    """A file shaped like the NOx emissions data docs/covariates.md works on (hourly `time`,
+    `LNOx` driven by the emissions `LNOxEm` and the wind `sqrtWS`, some hours missing): the
+    real file is not in the repository."""
+    hours = np.datetime64("1996-01-08T00:00", "us") + np.arange(steps) * np.timedelta64(1, "h")
+    emissions = 7 + np.sin(2 * np.pi * np.arange(steps) / 24) + rng.normal(0, 0.2, steps)
+    wind = np.abs(1.5 + rng.normal(0, 0.5, steps))
+    nox = 0.8 * emissions - 0.6 * wind + rng.normal(0, 0.1, steps)
+    keep = np.ones(steps, bool)
+    keep[rng.choice(np.arange(24, steps - 48), 20, replace=False)] = False  # gaps, not at the end
+    frame = pl.DataFrame(
+        {"time": hours[keep], "LNOx": nox[keep], "LNOxEm": emissions[keep], "sqrtWS": wind[keep]}
+    )
+    import gzip
+
+    with gzip.open(path, "wb") as handle:
+        handle.write(frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode())
 
 
 # Names the Python blocks use without defining them, as a reader's own data would.

@@ -54,9 +54,15 @@ def predict(config):
     start_backend_quietly()
     from keras_nhits.data import load_series
     from keras_nhits.data.covariate_record import reader_covariates, with_recorded_static
-    from keras_nhits.serving.forecaster import csv_time_format, forecast_frame, load_forecaster
+    from keras_nhits.serving.forecaster import (
+        check_future,
+        csv_time_format,
+        forecast_frame,
+        load_forecaster,
+    )
 
     forecaster = load_forecaster(config.model)
+    check_future(forecaster, config.future)  # before the data is read and its report printed
     options = config.reader_options(forecaster.data_options)
     series = load_series(config.data, **options, **reader_covariates(forecaster.covariates))
     series = with_recorded_static(series, forecaster.covariates)

@@ -306,7 +306,7 @@ def _covariate_line(covs, stat_names):
     if covs.hist:
         parts.append(f"hist_exog {', '.join(covs.hist)}")
     if covs.futr or covs.calendar:
-        calendar = [f"calendar {c}" for c in covs.calendar]
+        calendar = [f"calendar {', '.join(covs.calendar)}"] if covs.calendar else []
         parts.append(f"futr_exog {', '.join([*covs.futr, *calendar])}")
     if stat_names:
         source = "the static table" if covs.static is not None else "the data"

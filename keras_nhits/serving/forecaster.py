@@ -135,28 +135,35 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", fu
     return pl.DataFrame(columns)
 
 
-def _model_inputs(forecaster, series_set, windows, future):
-    """The model's covariate inputs for the last windows (the plain windows without any)."""
+def check_future(forecaster, future):
+    """Refuses future values for a model without future-known columns, and their absence for
+    one with them, naming the columns."""
     names = forecaster.future_columns
-    if future is not None and not names:
+    given = not (future is None or (isinstance(future, str) and not future))
+    if given and not names:
         raise NHITSInputError(
             f"{forecaster.source} takes no future-known columns, so it reads no future file; "
             "leave out future (--future)"
         )
+    if names and not given:
+        raise NHITSInputError(
+            f"{forecaster.source} takes the future-known columns {', '.join(names)}: pass "
+            f"their values over the next {forecaster.horizon} steps with --future FILE"
+        )
+
+
+def _model_inputs(forecaster, series_set, windows, future):
+    """The model's covariate inputs for the last windows (the plain windows without any)."""
+    check_future(forecaster, future)
     if not forecaster.covariates:
         return windows.x
     ahead = None
-    if names:
-        if future is None:
-            raise NHITSInputError(
-                f"{forecaster.source} takes the future-known columns {', '.join(names)}: pass "
-                f"their values over the next {forecaster.horizon} steps with --future FILE"
-            )
+    if forecaster.future_columns:
         ahead = future_values(
             future,
             windows,
             forecaster.horizon,
-            names,
+            forecaster.future_columns,
             id_col=series_set.columns.get("id"),
             time_col=series_set.columns.get("time"),
         )
