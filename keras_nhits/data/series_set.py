@@ -172,47 +172,38 @@ class SeriesSet:
             **rows,
         )
 
-    def with_values(self, values, note=None):
-        """A SeriesSet sharing everything but `values` (same layout), e.g. scaled values; the
-        covariates are shared as they are (the model scales them itself)."""
-        report = self.report + ([note] if note else [])
-        return SeriesSet(
-            values,
-            self.offsets,
-            self.ids,
-            self.starts,
-            self.freqs,
-            self.unit,
-            self.explicit_ticks,
-            report,
-            self.columns,
+    def replace(self, **changes):
+        """A SeriesSet sharing everything but the `changes` (keyword arguments of `SeriesSet`),
+        e.g. `replace(hist_exog=other)`; the arrays not changed are shared, not copied."""
+        fields = dict(
+            values=self.values,
+            offsets=self.offsets,
+            ids=self.ids,
+            starts=self.starts,
+            freqs=self.freqs,
+            unit=self.unit,
+            explicit_ticks=self.explicit_ticks,
+            report=self.report,
+            columns=self.columns,
             hist_exog=self.hist_exog,
             futr_exog=self.futr_exog,
             stat_exog=self.stat_exog,
             covariate_names=self.covariate_names,
             calendar=self.calendar,
         )
+        fields.update(changes)
+        return SeriesSet(**fields)
+
+    def with_values(self, values, note=None):
+        """A SeriesSet sharing everything but `values` (same layout), e.g. scaled values; the
+        covariates are shared as they are (the model scales them itself)."""
+        return self.replace(values=values, report=self.report + ([note] if note else []))
 
     def with_static(self, stat_exog, names):
         """A SeriesSet sharing everything but its static covariates: `stat_exog` `[n_series, S]`
         named `names` (e.g. the values a trained run recorded, see `covariate_record`)."""
         covariate_names = {**self.covariate_names, "stat_exog": list(names)}
-        return SeriesSet(
-            self.values,
-            self.offsets,
-            self.ids,
-            self.starts,
-            self.freqs,
-            self.unit,
-            self.explicit_ticks,
-            self.report,
-            self.columns,
-            hist_exog=self.hist_exog,
-            futr_exog=self.futr_exog,
-            stat_exog=stat_exog,
-            covariate_names=covariate_names,
-            calendar=self.calendar,
-        )
+        return self.replace(stat_exog=stat_exog, covariate_names=covariate_names)
 
     def __repr__(self):
         return (

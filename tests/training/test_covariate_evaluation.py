@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_nhits import NHITS
-from keras_nhits.data import SeriesSet, covariate_statistics, load_series, prepare_splits
+from keras_nhits.data import covariate_statistics, load_series, prepare_splits
 from keras_nhits.training.evaluation import predict_windows
 from tests.cli.test_covariate_runs import covariate_frame
 
@@ -33,22 +33,9 @@ def _forecast(model, splits, series, start):
 
 def _changed(series, kind, rows, delta):
     """`series` with `delta` added to its `kind` covariates at `rows`."""
-    arrays = {"hist_exog": series.hist_exog, "futr_exog": series.futr_exog}
-    arrays[kind] = arrays[kind].copy()
-    arrays[kind][rows] += delta
-    return SeriesSet(
-        series.values,
-        series.offsets,
-        series.ids,
-        series.starts,
-        series.freqs,
-        series.unit,
-        series.explicit_ticks,
-        columns=series.columns,
-        covariate_names=series.covariate_names,
-        calendar=series.calendar,
-        **arrays,
-    )
+    array = getattr(series, kind).copy()
+    array[rows] += delta
+    return series.replace(**{kind: array})
 
 
 def test_historical_covariates_after_the_origin_do_not_change_the_forecast(setup):
