@@ -9,6 +9,7 @@ import numpy as np
 
 from keras_nhits.errors import NHITSInputError, name_list
 from keras_nhits.training.metrics import naive_forecast
+from keras_nhits.training.plotting import check_bands
 
 
 def plotted_series(raw, splits, plot_series):
@@ -36,10 +37,15 @@ def plotted_series(raw, splits, plot_series):
     return picks
 
 
-def panel_arguments(raw, splits, shown, inputs, actual, forecasts):
+def panel_arguments(raw, splits, shown, inputs, actual, forecasts, bands=None):
     """The arguments of `plot_forecasts` (after its path) that draw the last test window of
     each of `shown`: its history, actual future and forecast, with the window's times and the
     naive forecast to compare against.
+
+    `bands` is None (the default) or a probabilistic model's prediction intervals, a list of
+    `(label, lower, upper)` over all test windows like `forecasts` (widest first); the same
+    windows are picked from each and passed on as `options["bands"]`, which is absent without
+    them, so the options are what they were for a point forecast.
 
     Returns `(inputs, actual, forecast)` of those windows and the keyword options.
     """
@@ -54,6 +60,9 @@ def panel_arguments(raw, splits, shown, inputs, actual, forecasts):
         # Long format: one target column for every series; wide: each series is a column.
         "ylabel": targets[0] if len(targets) == 1 else [raw.ids[i] for i in shown],
     }
+    if bands is not None:
+        bands = check_bands(np.shape(forecasts), bands)
+        options["bands"] = [(label, lower[picks], upper[picks]) for label, lower, upper in bands]
     return (inputs[picks], actual[picks], forecasts[picks]), options
 
 

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from keras_nhits.errors import NHITSInputError
+from keras_nhits.errors import NHITSInputError, short_repr
 from keras_nhits.saving.atomic import atomic_output
 
 # Panels in one picture: beyond a dozen each panel is too small to read; the trainer draws the
@@ -24,6 +24,10 @@ LINE_STYLES = {
     "baseline": {"color": "tab:blue", "linewidth": 1.0, "linestyle": ":"},
     "forecast": {"color": "tab:orange", "linewidth": 1.6},
 }
+# Prediction intervals are shaded in the forecast's colour, each narrower band more opaque than
+# the one around it (bands overlap, so the centre of the forecast reads darkest).
+BAND_ALPHA_STEP = 0.15
+MAX_BAND_ALPHA = 0.6  # beyond four bands the inner ones stay translucent (alpha must be <= 1)
 
 
 def plot_forecasts(path, inputs, actual, forecast, **options):
@@ -33,7 +37,7 @@ def plot_forecasts(path, inputs, actual, forecast, **options):
         path: the PNG file to write; written atomically (see `atomic_io.atomic_output`), so a
             killed run never leaves a broken image. Its folder must exist.
         inputs, actual, forecast, **options: what `forecast_figure` takes (titles, max_panels,
-            times, baseline, baseline_label, ylabel).
+            times, baseline, baseline_label, ylabel, bands).
 
     Returns:
         True once the file is written; False, writing nothing, when matplotlib is not installed.
@@ -57,6 +61,7 @@ def forecast_figure(
     baseline=None,
     baseline_label="naive",
     ylabel=None,
+    bands=None,
 ):
     """The matplotlib `Figure` of the last `max_panels` windows that `plot_forecasts` saves, or
     None when matplotlib is not installed. One `Axes` per drawn window, each with its legend.
@@ -75,11 +80,17 @@ def forecast_figure(
         baseline: None or a forecast to compare against (the naive one), `[windows, horizon]`.
         baseline_label: its name in the legend (default "naive").
         ylabel: the y axis label (the target column), one per panel (a list), or None.
+        bands: None (the default) or the prediction intervals of a probabilistic model, a list
+            of `(label, lower, upper)` with `lower` and `upper` `[windows, horizon]` in raw
+            units (e.g. `("80 %", lo, hi)`), widest first. Each is shaded over the horizon in
+            the forecast's colour, narrower ones more opaque, and named "<label> interval" in
+            the legend. None or an empty list draws exactly the figure without bands.
     """
     inputs, actual, forecast = _checked_windows(inputs, actual, forecast)
     titles, times, baseline = _checked_options(
         actual.shape, inputs.shape[1], max_panels, titles, times, baseline
     )
+    bands = check_bands(forecast.shape, bands)
     try:
         # The top-level package first: it is what an absent (or blocked) matplotlib fails on, even
         # when its submodules are already cached in sys.modules.
@@ -101,7 +112,8 @@ def forecast_figure(
     for ax, window in zip(axes, shown):
         x = np.arange(-input_size, horizon) if times is None else times[window]
         lines = [(values[window], name, style) for values, name, style in futures]
-        _draw_panel(ax, x, inputs[window], lines)
+        shades = [(label, lower[window], upper[window]) for label, lower, upper in bands]
+        _draw_panel(ax, x, inputs[window], lines, shades)
         ax.set_title(str(titles[window]) if titles is not None else f"window {window}")
         label = ylabel[window] if isinstance(ylabel, (list, tuple)) else ylabel
         if label:
@@ -185,9 +197,37 @@ def _checked_options(shape, input_size, max_panels, titles, times, baseline):
     return titles, times, baseline
 
 
-def _draw_panel(ax, x, history, futures):
+def check_bands(shape, bands):
+    """`bands` (None or a list of `(label, lower, upper)`) as a list of `(label, lower, upper)`
+    float arrays, refused unless each bound has the forecast's `shape`; None gives `[]`.
+
+    Public because `forecast_panels.panel_arguments` checks the bands over all test windows
+    with it before it picks the drawn rows.
+    """
+    if bands is None:
+        return []
+    checked = []
+    for band in bands:
+        if not isinstance(band, (list, tuple)) or len(band) != 3:
+            raise NHITSInputError(
+                f"each of bands must be (label, lower, upper); received {short_repr(band)}"
+            )
+        label, lower, upper = band
+        lower = np.asarray(lower, dtype=np.float64)
+        upper = np.asarray(upper, dtype=np.float64)
+        if lower.shape != shape or upper.shape != shape:
+            raise NHITSInputError(
+                f"band {str(label)[:40]!r} must have lower and upper [windows, horizon] like "
+                f"the forecast {shape}; received lower {lower.shape}, upper {upper.shape}"
+            )
+        checked.append((label, lower, upper))
+    return checked
+
+
+def _draw_panel(ax, x, history, futures, bands=()):
     """One window on `ax`: its `history` up to the origin, then each of `futures` (values,
-    legend name, line style) from the last history point, and a dashed line at the origin."""
+    legend name, line style) from the last history point, the `bands` (label, lower, upper;
+    widest first) shaded over the horizon, and a dashed line at the origin."""
     input_size = len(history)
     history_x, joint_x = x[:input_size], x[input_size - 1 :]
     # Join the last input point to the future lines so the plot reads as one series.
@@ -195,6 +235,18 @@ def _draw_panel(ax, x, history, futures):
     ax.plot(history_x, history, color="0.45", linewidth=1.2, label="history")
     for values, name, style in futures:
         ax.plot(joint_x, np.concatenate([last, values]), label=name, **style)
+    # Drawn after the lines so the legend lists them after the forecast; a collection's zorder
+    # (1) is below a line's (2), so the shading still lies beneath every line.
+    for k, (label, lower, upper) in enumerate(bands):
+        ax.fill_between(
+            x[input_size:],
+            lower,
+            upper,
+            color=LINE_STYLES["forecast"]["color"],
+            alpha=min(BAND_ALPHA_STEP * (k + 1), MAX_BAND_ALPHA),
+            linewidth=0,
+            label=f"{label} interval",
+        )
     ax.axvline(x[input_size - 1], color="0.75", linewidth=0.8, linestyle="--")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")

@@ -132,3 +132,129 @@ def test_a_default_sized_hourly_window_draws_without_a_locator_warning():
     inputs, actual, forecast = _windows(count=1, input_size=48, horizon=12)
     hours = np.datetime64("2024-01-01T00:00") + np.arange(60) * np.timedelta64(1, "h")
     forecast_figure(inputs, actual, forecast, times=hours[None, :]).canvas.draw()
+
+
+# === Prediction intervals ===
+
+
+def _bands(forecast, widths=(("80 %", 0.5), ("50 %", 0.2))):
+    """Symmetric bands around `forecast`, widest first."""
+    return [(label, forecast - w, forecast + w) for label, w in widths]
+
+
+def test_without_bands_the_png_is_byte_identical(tmp_path):
+    pytest.importorskip("matplotlib")
+    inputs, actual, forecast = _windows(count=2)
+    options = {"times": _dated(2), "baseline": np.repeat(inputs[:, -1:], 4, axis=1)}
+    plain, none, empty = tmp_path / "plain.png", tmp_path / "none.png", tmp_path / "empty.png"
+    plot_forecasts(plain, inputs, actual, forecast, **options)
+    plot_forecasts(none, inputs, actual, forecast, bands=None, **options)
+    plot_forecasts(empty, inputs, actual, forecast, bands=[], **options)
+    assert plain.read_bytes() == none.read_bytes() == empty.read_bytes()
+
+
+def test_a_band_adds_one_shaded_area_per_panel_named_in_the_legend():
+    pytest.importorskip("matplotlib")
+    from matplotlib.collections import PolyCollection
+
+    from keras_nhits.training.plotting import forecast_figure
+
+    inputs, actual, forecast = _windows(count=3)
+
+    def shaded(figure):
+        return [sum(isinstance(c, PolyCollection) for c in ax.collections) for ax in figure.axes]
+
+    without = forecast_figure(inputs, actual, forecast, max_panels=3)
+    band = _bands(forecast, widths=(("80 %", 0.5),))
+    with_band = forecast_figure(inputs, actual, forecast, max_panels=3, bands=band)
+    assert shaded(with_band) == [n + 1 for n in shaded(without)]
+    for ax in with_band.axes:
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["history", "actual", "forecast", "80 % interval"]
+
+
+def test_band_vertices_span_lower_to_upper_over_the_horizon_in_the_forecast_colour():
+    pytest.importorskip("matplotlib")
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgba
+
+    from keras_nhits.training.plotting import LINE_STYLES, forecast_figure
+
+    inputs = np.zeros((1, 3))
+    actual = np.array([[1.0, 2.0]])
+    forecast = np.array([[1.5, 2.5]])
+    lower, upper = np.array([[-1.0, 0.5]]), np.array([[3.0, 7.0]])
+    figure = forecast_figure(
+        inputs, actual, forecast, bands=[("90 %", lower - 1, upper + 1), ("50 %", lower, upper)]
+    )
+    wide, narrow = [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
+    vertices = narrow.get_paths()[0].vertices
+    assert vertices[:, 1].min() == -1.0 and vertices[:, 1].max() == 7.0
+    # Over the forecast's steps (0 and 1; the last history step is -1), not the history.
+    assert vertices[:, 0].min() == 0.0 and vertices[:, 0].max() == 1.0
+    wide_y = wide.get_paths()[0].vertices[:, 1]
+    assert wide_y.min() == -2.0 and wide_y.max() == 8.0
+    colour = to_rgba(LINE_STYLES["forecast"]["color"])[:3]
+    assert tuple(wide.get_facecolor()[0][:3]) == pytest.approx(colour)
+    assert wide.get_alpha() < narrow.get_alpha()
+
+
+def test_bands_on_dated_panels_use_the_dates():
+    pytest.importorskip("matplotlib")
+    from matplotlib.collections import PolyCollection
+    from matplotlib.dates import date2num
+
+    from keras_nhits.training.plotting import forecast_figure
+
+    inputs, actual, forecast = _windows(count=1)
+    times = _dated(1)
+    figure = forecast_figure(inputs, actual, forecast, times=times, bands=_bands(forecast)[:1])
+    (band,) = [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
+    x = band.get_paths()[0].vertices[:, 0]
+    assert x.min() == pytest.approx(date2num(times[0, 12]))
+    assert x.max() == pytest.approx(date2num(times[0, -1]))
+
+
+@pytest.mark.parametrize(
+    "band, match",
+    [
+        (lambda f: ("80 %", f[:, :2], f), r"'80 %'.*\(6, 2\)"),
+        (lambda f: ("50 %", f, f[:3]), r"'50 %'.*\(3, 4\)"),
+        (lambda f: ("80 %", f), "label, lower, upper"),
+    ],
+)
+def test_a_band_not_shaped_like_the_forecast_is_an_input_error(tmp_path, band, match):
+    inputs, actual, forecast = _windows()
+    with pytest.raises(NHITSInputError, match=match):
+        plot_forecasts(tmp_path / "x.png", inputs, actual, forecast, bands=[band(forecast)])
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_panel_arguments_picks_the_drawn_windows_of_each_band():
+    from keras_nhits.data import load_series, prepare_splits, window_arrays
+    from keras_nhits.training.forecast_panels import _last_window_of, panel_arguments
+    from tests.synthetic import seasonal_frame
+
+    raw = load_series(seasonal_frame(steps=200))
+    splits = prepare_splits(raw, input_size=24, horizon=6)
+    inputs, actual = window_arrays(raw, splits.test, 24, 6)
+    forecasts = actual + 0.1
+    shown = [0, 1]
+    lower, upper = forecasts - np.arange(len(forecasts))[:, None], forecasts + 1.0
+    windows, options = panel_arguments(raw, splits, shown, inputs, actual, forecasts)
+    assert "bands" not in options
+    banded, with_bands = panel_arguments(
+        raw, splits, shown, inputs, actual, forecasts, bands=[("80 %", lower, upper)]
+    )
+    assert {k: v for k, v in with_bands.items() if k != "bands"}.keys() == options.keys()
+    picks = _last_window_of(raw, splits.test, shown)
+    assert len(set(picks.tolist())) == 2  # two different windows, so a wrong pick would show
+    ((label, lo, hi),) = with_bands["bands"]
+    assert label == "80 %"
+    np.testing.assert_array_equal(lo, lower[picks])
+    np.testing.assert_array_equal(hi, upper[picks])
+    np.testing.assert_array_equal(banded[2], windows[2])
+    with pytest.raises(NHITSInputError, match="80 %"):
+        panel_arguments(
+            raw, splits, shown, inputs, actual, forecasts, bands=[("80 %", lower[:1], upper)]
+        )
