@@ -25,6 +25,7 @@ def register_serializable_classes():
     """Imports every module that registers a Keras class (`package="keras_nhits"`)."""
     importlib.import_module("keras_nhits.layers")
     importlib.import_module("keras_nhits.models")
+    importlib.import_module("keras_nhits.probabilistic.losses")
 
 
 class _RegisterAfterKeras(importlib.abc.MetaPathFinder):

@@ -25,6 +25,7 @@ from keras_nhits.config_file import (
     check_flags,
     check_texts,
     int_tuple_field,
+    number_tuple_field,
     parse_int_tuple,
 )
 from keras_nhits.data.checks import check_splits
@@ -55,6 +56,7 @@ from keras_nhits.options import (
     SERIES_SCALERS,
     WINDOW_SCALERS,
 )
+from keras_nhits.probabilistic.levels import level_quantiles, parse_levels, parse_quantiles
 
 # The covariate kinds: a ModelConfig field (their count) and the key of the model's dict input.
 COVARIATE_KINDS = ("hist_exog", "futr_exog", "stat_exog")
@@ -122,8 +124,15 @@ class ModelConfig(StrictFields):
     stat_exog: int = field(
         default=0, metadata={"help": "static covariate columns, one value per series"}
     )
+    quantiles: tuple = number_tuple_field(
+        (),
+        "forecast these quantiles, e.g. 0.1,0.9, trained with the pinball loss (the median 0.5 "
+        "is added: it is the point forecast; default: a point forecast)",
+        parse_quantiles,
+    )
 
     def __post_init__(self):
+        self.quantiles = parse_quantiles(self.quantiles, "quantiles")
         self.pool_sizes = parse_int_tuple(self.pool_sizes, "pool_sizes")
         self.freq_downsample = parse_int_tuple(self.freq_downsample, "freq_downsample")
         if isinstance(self.n_blocks, (tuple, list)):  # one count per stack (a list from JSON)
@@ -427,18 +436,35 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         12
     """
 
+    level: tuple = number_tuple_field(
+        (),
+        "forecast central intervals at these levels in percent, e.g. 80,90: the median and "
+        "the quantiles of forecast-lo-80, forecast-hi-80, ... (instead of --quantiles)",
+        parse_levels,
+    )
     config: str = field(
         default="", metadata={"help": "JSON or TOML file of these fields (flags override it)"}
     )
 
     def __post_init__(self):
         DataConfig.__post_init__(self)  # first: the covariate names are its fields here
-        # The model's fields, checked and normalised by the ModelConfig they make.
+        self.level = parse_levels(self.level, "level")
+        if self.level and parse_quantiles(self.quantiles):
+            raise NHITSInputError(
+                "give either quantiles or level, not both: --level 80 is --quantiles 0.1,0.9"
+            )
+        # The model's fields, checked and normalised by the ModelConfig they make (the
+        # quantiles of --level stay the model's: the config keeps the level the user gave).
         model = self.model
         for spec in dataclasses.fields(ModelConfig):
-            if spec.name not in COVARIATE_KINDS:
+            if spec.name not in (*COVARIATE_KINDS, *(("quantiles",) if self.level else ())):
                 setattr(self, spec.name, getattr(model, spec.name))
         TrainerConfig.__post_init__(self)
+        if self.model.quantiles and self.loss != "mae":
+            raise NHITSInputError(
+                f"quantile forecasts train with the pinball loss (at the median it is MAE); "
+                f"--loss {self.loss} does not apply: leave it out"
+            )
         if isinstance(self.config, os.PathLike):
             self.config = os.fspath(self.config)
         if not isinstance(self.config, str):
@@ -455,6 +481,8 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         """The `ModelConfig` of these fields, without covariates (their counts come from the
         data: see `model_for`)."""
         fields = _subset(self, ModelConfig)
+        if self.level:
+            fields["quantiles"] = level_quantiles(self.level)
         return ModelConfig(**{**fields, **dict.fromkeys(COVARIATE_KINDS, 0)})
 
     def model_for(self, series):

@@ -48,7 +48,25 @@ def _int_tuple_flag(text):
 
 def int_tuple_field(default, help_text):
     """A dataclass field of an int tuple whose CLI flag takes `2,2,1`."""
-    return dataclasses.field(default=default, metadata={"type": _int_tuple_flag, "help": help_text})
+    return dataclasses.field(
+        default=default,
+        metadata={"type": _int_tuple_flag, "help": help_text, "parse": parse_int_tuple},
+    )
+
+
+def number_tuple_field(default, help_text, parse):
+    """A dataclass field of a tuple of numbers whose CLI flag takes `0.1,0.9`, read by
+    `parse(value, name)` (which raises `NHITSInputError`) from a flag and a config file."""
+
+    def flag(text):
+        try:
+            return parse(text, "the value")
+        except NHITSInputError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return dataclasses.field(
+        default=default, metadata={"type": flag, "help": help_text, "parse": parse}
+    )
 
 
 def _whole(name, value):
@@ -165,14 +183,15 @@ def check_values(cls, values):
     unknown = [name for name in values if name not in known]
     if unknown:
         raise NHITSInputError(unknown_names("config key(s)", unknown, list(known)))
-    return {name: _coerce(name, known[name].default, value) for name, value in values.items()}
+    return {name: _coerce(name, known[name], value) for name, value in values.items()}
 
 
 _EXPECTED = {bool: "true or false", float: "a number", int: "an integer", str: "a text"}
 
 
-def _coerce(name, default, value):
-    """A value read from a config file, checked against the type of the field's `default`.
+def _coerce(name, spec, value):
+    """A value read from a config file, checked against the type of the field's default (a
+    tuple field by the parser in its metadata).
 
     A whole float is taken for an integer field (`2.0`); any other float is refused, never
     truncated.
@@ -181,8 +200,9 @@ def _coerce(name, default, value):
         raise NHITSInputError(
             f"config key {name} is null; give a value or leave the key out for the default"
         )
+    default = spec.default
     if isinstance(default, tuple):
-        return parse_int_tuple(value, f"config key {name}")
+        return spec.metadata.get("parse", parse_int_tuple)(value, f"config key {name}")
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(default, bool):
         if isinstance(value, bool):

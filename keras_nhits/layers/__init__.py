@@ -4,11 +4,13 @@ from keras_nhits.layers.covariate_scaling import CovariateScaler
 from keras_nhits.layers.interpolation import ForecastInterpolation, interpolation_matrix
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.pooling import WindowPooling
+from keras_nhits.layers.quantile_head import MonotoneQuantiles
 from keras_nhits.layers.scaling import WindowScaler
 
 __all__ = [
     "CovariateScaler",
     "ForecastInterpolation",
+    "MonotoneQuantiles",
     "NHITSBlock",
     "WindowPooling",
     "WindowScaler",

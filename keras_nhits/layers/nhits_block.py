@@ -50,11 +50,13 @@ class NHITSBlock(keras.layers.Layer):
         futr_exog: int, future-known covariate channels (known over the window and the
             horizon). Default 0.
         stat_exog: int, static covariates (one value per series). Default 0.
+        n_outputs: int, forecast channels: 1 for a point forecast, one per quantile for a
+            quantile model (each channel has its own `n_knots` knots). Default 1.
 
     Input shape: `(batch, L)` without covariates; with them a dict with `"history"` `(batch, L)`
     and, for each count above 0, `"hist_exog"` `(batch, L, hist_exog)`, `"futr_exog"` `(batch,
     L + H, futr_exog)`, `"stat_exog"` `(batch, stat_exog)`, all scaled. Output: `(backcast
-    (batch, L), forecast (batch, H))`.
+    (batch, L), forecast (batch, H))`, the forecast `(batch, H, n_outputs)` when `n_outputs > 1`.
 
     Example:
         >>> block = NHITSBlock(input_size=48, horizon=12, pool_size=2, n_knots=3, hidden_size=16)
@@ -80,6 +82,7 @@ class NHITSBlock(keras.layers.Layer):
         hist_exog=0,
         futr_exog=0,
         stat_exog=0,
+        n_outputs=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -99,6 +102,7 @@ class NHITSBlock(keras.layers.Layer):
         self.hist_exog = check_int("hist_exog", hist_exog, 0, MAX_UNITS)
         self.futr_exog = check_int("futr_exog", futr_exog, 0, MAX_UNITS)
         self.stat_exog = check_int("stat_exog", stat_exog, 0, MAX_UNITS)
+        self.n_outputs = check_int("n_outputs", n_outputs, 1, MAX_UNITS)
 
         # === Layers ===
         policy = self.dtype_policy
@@ -117,7 +121,8 @@ class NHITSBlock(keras.layers.Layer):
             for i in range(self.n_layers)
         ]
         self.drop = keras.layers.Dropout(self.dropout, dtype=policy) if self.dropout else None
-        self.theta = keras.layers.Dense(self.input_size + self.n_knots, dtype=policy, name="theta")
+        width = self.input_size + self.n_knots * self.n_outputs
+        self.theta = keras.layers.Dense(width, dtype=policy, name="theta")
         self.interpolate = ForecastInterpolation(
             self.n_knots, self.horizon, mode=self.interpolation, dtype=policy, name="interpolate"
         )
@@ -145,10 +150,17 @@ class NHITSBlock(keras.layers.Layer):
         _build_once(self.interpolate, (shape[0], self.n_knots))
 
     def call(self, inputs, training=None):
-        theta = self.theta(self._hidden(inputs, training))  # [B, L + knots]
+        theta = self.theta(self._hidden(inputs, training))  # [B, L + knots * n_outputs]
         backcast = theta[:, : self.input_size]
-        forecast = self.interpolate(theta[:, self.input_size :])  # [B, knots] -> [B, H]
-        return backcast, forecast
+        return backcast, self._interpolated(theta[:, self.input_size :])
+
+    def _interpolated(self, knots):
+        """`[B, knots]` -> `[B, H]`, or with several outputs `[B, knots * Q]` (each output's
+        knots together) -> `[B, H, Q]`."""
+        if self.n_outputs == 1:
+            return self.interpolate(knots)
+        knots = ops.reshape(knots, (-1, self.n_outputs, self.n_knots))  # [B, Q, knots]
+        return ops.transpose(self.interpolate(knots), (0, 2, 1))  # [B, Q, H] -> [B, H, Q]
 
     def forecast(self, inputs, training=None):
         """The forecast alone, `block(inputs)[1]`, without computing the backcast.
@@ -167,7 +179,7 @@ class NHITSBlock(keras.layers.Layer):
         knots = ops.add(
             ops.matmul(h, kernel), ops.cast(self.theta.bias[self.input_size :], h.dtype)
         )
-        return self.interpolate(knots)  # [B, knots] -> [B, H]
+        return self._interpolated(knots)  # [B, knots] -> [B, H] (or [B, H, Q])
 
     @property
     def mlp_input_size(self):
@@ -203,7 +215,8 @@ class NHITSBlock(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         batch = (input_shape["history"] if isinstance(input_shape, Mapping) else input_shape)[0]
-        return (batch, self.input_size), (batch, self.horizon)
+        forecast = (batch, self.horizon) + ((self.n_outputs,) if self.n_outputs > 1 else ())
+        return (batch, self.input_size), forecast
 
     def get_config(self):
         config = super().get_config()
@@ -222,6 +235,7 @@ class NHITSBlock(keras.layers.Layer):
                 "hist_exog": self.hist_exog,
                 "futr_exog": self.futr_exog,
                 "stat_exog": self.stat_exog,
+                "n_outputs": self.n_outputs,
             }
         )
         return config

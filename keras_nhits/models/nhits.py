@@ -10,7 +10,9 @@ from keras_nhits.config import COVARIATE_KINDS, ModelConfig
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.layers.covariate_scaling import CovariateScaler
 from keras_nhits.layers.nhits_block import NHITSBlock
+from keras_nhits.layers.quantile_head import MonotoneQuantiles
 from keras_nhits.layers.scaling import WindowScaler
+from keras_nhits.probabilistic.levels import median_index
 
 
 @keras.saving.register_keras_serializable(package="keras_nhits")
@@ -51,6 +53,9 @@ class NHITS(keras.Model):
         futr_exog: int, future-known covariate columns (known over the window and the
             horizon: calendar features, planned promotions). Default 0.
         stat_exog: int, static covariate columns (one value per series). Default 0.
+        quantiles: tuple of floats in (0, 1), the quantiles to forecast (the median 0.5 is
+            added); `()` (default) for a point forecast. Each block then forecasts one channel
+            per quantile and `MonotoneQuantiles` makes them non-crossing around the median.
 
     The arguments are checked and kept as one `ModelConfig`, `model.model_config`; `model.horizon`
     and the other arguments read it, and `get_config` is its fields.
@@ -65,7 +70,8 @@ class NHITS(keras.Model):
     covariates next to its pooled residual (see `NHITSBlock`); they are scaled inside the model by
     statistics of the training split, set with `set_covariate_statistics` and saved with the
     weights. Output shape: `(batch, H)` raw values, float32 (also under a `mixed_float16` policy,
-    where the blocks compute in float16).
+    where the blocks compute in float16). With `quantiles`: `(batch, H, len(model.quantiles))`,
+    non-decreasing along the last axis, the median at `model.median_index` (the point forecast).
 
     Example:
         >>> model = NHITS(input_size=48, horizon=12, hidden_size=16)
@@ -103,6 +109,7 @@ class NHITS(keras.Model):
         hist_exog=0,
         futr_exog=0,
         stat_exog=0,
+        quantiles=(),
         **kwargs,
     ):
         # The signature names the fields for users; ModelConfig checks them (the one place), and
@@ -133,6 +140,9 @@ class NHITS(keras.Model):
             for b in range(n):
                 self._block_stack.append(s)
                 self.blocks.append(self._make_block(s, name=f"stack_{s}_block_{b}"))
+        self.quantile_head = None
+        if config.quantiles:
+            self.quantile_head = MonotoneQuantiles(self.median_index, name="quantile_head")
 
     def _make_block(self, s, name):
         """A block of stack `s`."""
@@ -151,9 +161,15 @@ class NHITS(keras.Model):
             hist_exog=config.hist_exog,
             futr_exog=config.futr_exog,
             stat_exog=config.stat_exog,
+            n_outputs=max(len(config.quantiles), 1),
             dtype=self.dtype_policy,
             name=name,
         )
+
+    @property
+    def median_index(self):
+        """The position of the median in `quantiles` (None for a point model)."""
+        return median_index(self.quantiles) if self.quantiles else None
 
     @property
     def has_covariates(self):
@@ -271,7 +287,8 @@ class NHITS(keras.Model):
 
     def _components(self, inputs, training=None):
         """Scaled forecast components: the level `[B, 1]` (None without `naive_level`), one
-        `[B, H]` forecast per stack, and the scaler's statistics."""
+        `[B, H]` forecast per stack (`[B, H, Q]` free channels with quantiles), and the
+        scaler's statistics."""
         history, covariates = self._split_inputs(inputs)
         scaled, loc, scale = self.window_scaler(history)  # [B, L], [B, 1], [B, 1] in float32
         residual = ops.cast(scaled, self.compute_dtype)
@@ -296,19 +313,31 @@ class NHITS(keras.Model):
 
     def call(self, inputs, training=None):
         level, stack_forecasts, loc, scale = self._components(inputs, training=training)
-        forecast = stack_forecasts[0] if level is None else level + stack_forecasts[0]
+        forecast = stack_forecasts[0]
         for stack_forecast in stack_forecasts[1:]:
             forecast = forecast + stack_forecast
-        return self.window_scaler.inverse(forecast, loc, scale)  # float32 [B, H], raw units
+        if self.quantile_head is None:
+            forecast = forecast if level is None else level + forecast
+            return self.window_scaler.inverse(forecast, loc, scale)  # float32 [B, H], raw units
+        # The level shifts every quantile alike, and the scale is positive: the order of the
+        # head's quantiles survives both. [B, 1] -> [B, 1, 1] against [B, H, Q].
+        forecast = self.quantile_head(forecast)
+        if level is not None:
+            forecast = forecast + level[:, :, None]
+        return self.window_scaler.inverse(forecast, loc[:, :, None], scale[:, :, None])
 
     def decompose(self, inputs):
         """Each stack's contribution to the forecast, in raw units (the paper's decomposition).
 
         Returns a float32 tensor `(batch, n_stacks + 1, horizon)`: row 0 is the level (the
         window's location, plus its last value when `naive_level`), row s + 1 is stack s. The
-        rows sum to `model(inputs)`, because the inverse scaling is affine.
+        rows sum to `model(inputs)`, because the inverse scaling is affine. A quantile model
+        decomposes its median (the quantile head passes the median channel through).
         """
         level, stack_forecasts, loc, scale = self._components(inputs, training=False)
+        if self.quantile_head is not None:
+            m = self.median_index
+            stack_forecasts = [f[..., m] for f in stack_forecasts]
         level = ops.zeros_like(stack_forecasts[0]) + (0.0 if level is None else level)  # [B, H]
         rows = [self.window_scaler.inverse(level, loc, scale)]
         rows += [f * scale for f in stack_forecasts]
@@ -317,6 +346,8 @@ class NHITS(keras.Model):
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, Mapping):
             input_shape = input_shape["history"]
+        if self.quantiles:
+            return (input_shape[0], self.horizon, len(self.quantiles))
         return (input_shape[0], self.horizon)
 
     def get_config(self):

@@ -24,8 +24,13 @@ def make_optimizer(cfg):
     return keras.optimizers.RMSprop(**kwargs)
 
 
-def make_loss(name):
-    """The Keras loss for `mae`, `mse` or `huber`."""
+def make_loss(name, quantiles=()):
+    """The Keras loss for `mae`, `mse` or `huber`; the pinball loss for a quantile model (the
+    config allows only `mae` with quantiles: the pinball loss at the median is half of it)."""
+    if quantiles:
+        from keras_nhits.probabilistic.losses import PinballLoss
+
+        return PinballLoss(quantiles)
     return {
         "mae": keras.losses.MeanAbsoluteError(),
         "mse": keras.losses.MeanSquaredError(),

@@ -1,0 +1,44 @@
+"""The multi-quantile pinball loss a quantile model trains with."""
+
+import keras
+from keras import ops
+
+from keras_nhits.probabilistic.levels import parse_quantiles
+
+
+@keras.saving.register_keras_serializable(package="keras_nhits")
+class PinballLoss(keras.losses.Loss):
+    """Mean pinball (quantile) loss over the quantiles, the horizon and the batch.
+
+    For quantile level `tau` and error `e = y - q`, the loss is `max(tau * e, (tau - 1) * e)`:
+    minimised in expectation by the `tau` quantile of `y` (Koenker & Bassett 1978), so one head
+    trained on the mean over its quantiles learns all of them at once. At `tau = 0.5` it is half
+    the absolute error: the median channel learns what an MAE model learns.
+
+    Args:
+        quantiles: the quantile levels, in the order of the prediction's last axis (as
+            `NHITS(quantiles=...)` holds them; the median is added when missing).
+
+    Shapes: `y_true` `(batch, H)`, `y_pred` `(batch, H, Q)`; the loss is computed in float32.
+
+    Example:
+        >>> loss = PinballLoss((0.1, 0.5, 0.9))
+        >>> float(loss(np.zeros((1, 2)), np.ones((1, 2, 3))))  # errors -1: 0.9, 0.5, 0.1
+        0.5
+    """
+
+    def __init__(self, quantiles, name="pinball", reduction="sum_over_batch_size", **kwargs):
+        super().__init__(name=name, reduction=reduction, **kwargs)
+        self.quantiles = parse_quantiles(quantiles, "quantiles")
+
+    def call(self, y_true, y_pred):
+        y_pred = ops.cast(y_pred, "float32")
+        errors = ops.cast(y_true, "float32")[..., None] - y_pred  # [B, H, 1] - [B, H, Q]
+        tau = ops.convert_to_tensor(self.quantiles, "float32")  # [Q]
+        losses = ops.maximum(tau * errors, (tau - 1.0) * errors)
+        return ops.mean(losses, axis=(-2, -1))  # [B]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"quantiles": list(self.quantiles)})
+        return config
