@@ -32,6 +32,7 @@ _LAZY = {
     "WindowPooling": ("keras_nhits.layers.pooling", "WindowPooling"),
     "WindowScaler": ("keras_nhits.layers.scaling", "WindowScaler"),
     "CovariateScaler": ("keras_nhits.layers.covariate_scaling", "CovariateScaler"),
+    "ConformalIntervals": ("keras_nhits.layers.conformal_intervals", "ConformalIntervals"),
     "MonotoneQuantiles": ("keras_nhits.layers.quantile_head", "MonotoneQuantiles"),
     "PinballLoss": ("keras_nhits.probabilistic.losses", "PinballLoss"),
     "NHITSTrainer": ("keras_nhits.training.trainer", "NHITSTrainer"),

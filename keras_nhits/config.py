@@ -39,6 +39,7 @@ from keras_nhits.errors import (
 from keras_nhits.options import (
     ACTIVATIONS,
     CALENDAR_FEATURES,
+    CONFORMAL_MODES,
     FILL_MODES,
     GAP_MODES,
     INTERPOLATION_MODES,
@@ -56,7 +57,12 @@ from keras_nhits.options import (
     SERIES_SCALERS,
     WINDOW_SCALERS,
 )
-from keras_nhits.probabilistic.levels import level_quantiles, parse_levels, parse_quantiles
+from keras_nhits.probabilistic.levels import (
+    level_bounds,
+    level_quantiles,
+    parse_levels,
+    parse_quantiles,
+)
 
 # The covariate kinds: a ModelConfig field (their count) and the key of the model's dict input.
 COVARIATE_KINDS = ("hist_exog", "futr_exog", "stat_exog")
@@ -130,9 +136,27 @@ class ModelConfig(StrictFields):
         "is added: it is the point forecast; default: a point forecast)",
         parse_quantiles,
     )
+    # The levels whose intervals are calibrated by split conformal prediction (NHITS(conformal=
+    # (80, 90))); the CLI's --conformal MODE with --level sets them (TrainerConfig.conformal).
+    conformal: tuple = number_tuple_field(
+        (),
+        "conformal interval levels in percent, e.g. 80,90 (calibrated after training)",
+        parse_levels,
+    )
 
     def __post_init__(self):
         self.quantiles = parse_quantiles(self.quantiles, "quantiles")
+        self.conformal = parse_levels(self.conformal, "conformal")
+        if self.conformal and self.quantiles:
+            # Conformalized quantile regression moves the head's own interval bounds.
+            missing = [
+                b for lv in self.conformal for b in level_bounds(lv) if b not in self.quantiles
+            ]
+            if missing:
+                raise NHITSInputError(
+                    f"conformal levels {list(self.conformal)} need the quantiles {missing}, "
+                    f"which quantiles {list(self.quantiles)} lack"
+                )
         self.pool_sizes = parse_int_tuple(self.pool_sizes, "pool_sizes")
         self.freq_downsample = parse_int_tuple(self.freq_downsample, "freq_downsample")
         if isinstance(self.n_blocks, (tuple, list)):  # one count per stack (a list from JSON)
@@ -368,6 +392,14 @@ class TrainerConfig(StrictFields):
     season_length: int = field(
         default=0, metadata={"help": "season for the seasonal-naive baseline (0: from frequency)"}
     )
+    conformal: str = field(
+        default="",
+        metadata={
+            "help": "calibrate the --level intervals on the validation split (split conformal, "
+            "per horizon step): point (intervals around a point model trained with --loss) or "
+            "quantiles (move the quantile head's bounds); default: off"
+        },
+    )
     jit_compile: str = field(
         default="auto",
         metadata={
@@ -411,6 +443,8 @@ class TrainerConfig(StrictFields):
         )
         self.lr_decays = check_int("lr_decays", self.lr_decays, 0)
         self.season_length = check_int("season_length", self.season_length, 0, MAX_WINDOW)
+        if self.conformal:
+            check_choice("conformal", self.conformal, CONFORMAL_MODES)
         self.gpu = check_int("gpu", self.gpu, -1, MAX_GPU)
         check_choice("jit_compile", self.jit_compile, JIT_MODES)
         check_flags(self, TrainerConfig)
@@ -453,11 +487,18 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
             raise NHITSInputError(
                 "give either quantiles or level, not both: --level 80 is --quantiles 0.1,0.9"
             )
+        if self.conformal and not self.level:
+            what = "--quantiles are not intervals" if parse_quantiles(self.quantiles) else ""
+            raise NHITSInputError(
+                f"conformal calibrates central intervals: give them with --level, e.g. --level "
+                f"80,90{'; ' + what if what else ''}"
+            )
         # The model's fields, checked and normalised by the ModelConfig they make (the
         # quantiles of --level stay the model's: the config keeps the level the user gave).
         model = self.model
         for spec in dataclasses.fields(ModelConfig):
-            if spec.name not in (*COVARIATE_KINDS, *(("quantiles",) if self.level else ())):
+            derived = ("conformal", *(("quantiles",) if self.level else ()))
+            if spec.name not in (*COVARIATE_KINDS, *derived):
                 setattr(self, spec.name, getattr(model, spec.name))
         TrainerConfig.__post_init__(self)
         if self.model.quantiles and self.loss != "mae":
@@ -481,8 +522,11 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         """The `ModelConfig` of these fields, without covariates (their counts come from the
         data: see `model_for`)."""
         fields = _subset(self, ModelConfig)
+        # --level: the quantile head's quantiles, unless --conformal point calibrates intervals
+        # around a point model; --conformal MODE: the levels calibrated.
         if self.level:
-            fields["quantiles"] = level_quantiles(self.level)
+            fields["quantiles"] = () if self.conformal == "point" else level_quantiles(self.level)
+        fields["conformal"] = self.level if self.conformal else ()
         return ModelConfig(**{**fields, **dict.fromkeys(COVARIATE_KINDS, 0)})
 
     def model_for(self, series):

@@ -11,6 +11,8 @@ SERIES_SCALERS = ("none", "standard", "robust", "minmax")
 FILL_MODES = ("error", "ffill", "interpolate", "zero")
 GAP_MODES = ("warn", "error", "fill")
 LOSSES = ("mae", "mse", "huber")
+# --conformal: intervals around a point model, or the quantile head's bounds moved.
+CONFORMAL_MODES = ("point", "quantiles")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 JIT_MODES = ("auto", "on", "off")
 # Keras activations that make sense in the MLP; named here so a config is checked before Keras

@@ -8,7 +8,9 @@ trained with (target, time and id columns, fill, gaps, freq: from the run folder
 the SavedModel's keras_nhits.json or the config.json next to a .keras file; flags override them)
 and writes long-format forecasts: the id column when there are several series, the time column
 continued at each series' step (dates stay dates, whole seconds stay whole), and `forecast` at
-the model's float32 precision. Without `--output` the CSV goes to stdout.
+the model's float32 precision; a quantile model adds its quantiles (`forecast-lo-80`,
+`forecast-hi-80`, ... for a run trained with --level, else `forecast-q0.1`, ...), `forecast`
+being its median. Without `--output` the CSV goes to stdout.
 
 A model with covariates reads the run's covariate columns from the data (historical and
 future-known ones over the input window), computes its calendar features, takes each series'
@@ -34,7 +36,8 @@ DESCRIPTION = __doc__.split("\n\n")[0]
 OUTPUT_FORMATS = (".csv", ".parquet")
 # Key-value metadata of a Parquet forecast file: how predict recognises a file it may replace.
 PARQUET_MARKER = {"written_by": "keras_nhits", "kind": "forecast"}
-# A forecast CSV's header is at most (id,) time, forecast: a short first line.
+# A forecast CSV's header is (id,) time, forecast and a quantile model's forecast-... columns: a
+# short first line.
 MAX_HEADER_BYTES = 4096
 
 
@@ -159,8 +162,12 @@ def is_forecast_file(path):
             header = handle.read(MAX_HEADER_BYTES).split(b"\n", 1)[0].rstrip(b"\r")
     except OSError:
         return False
+    # (id,) time, forecast, then only a quantile model's forecast-... columns.
     names = header.split(b",")
-    return 2 <= len(names) <= 3 and names[-1] == b"forecast" and all(names)
+    if not all(names) or b"forecast" not in names[1:3]:
+        return False
+    extra = names[names.index(b"forecast") + 1 :]
+    return all(name.startswith(b"forecast-") for name in extra)
 
 
 def run_command(argv=None):

@@ -8,11 +8,12 @@ from keras import ops
 
 from keras_nhits.config import COVARIATE_KINDS, ModelConfig
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.layers.conformal_intervals import ConformalIntervals
 from keras_nhits.layers.covariate_scaling import CovariateScaler
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.quantile_head import MonotoneQuantiles
 from keras_nhits.layers.scaling import WindowScaler
-from keras_nhits.probabilistic.levels import median_index
+from keras_nhits.probabilistic.levels import level_quantiles, median_index
 
 
 @keras.saving.register_keras_serializable(package="keras_nhits")
@@ -56,6 +57,10 @@ class NHITS(keras.Model):
         quantiles: tuple of floats in (0, 1), the quantiles to forecast (the median 0.5 is
             added); `()` (default) for a point forecast. Each block then forecasts one channel
             per quantile and `MonotoneQuantiles` makes them non-crossing around the median.
+        conformal: tuple of interval levels in percent, e.g. `(80, 90)`: split-conformal
+            intervals (`ConformalIntervals`) around the point forecast, or with `quantiles`
+            the head's bounds of those levels moved; calibrated after training with
+            `set_conformal_offsets` (see `keras_nhits.probabilistic.conformal`). Default `()`.
 
     The arguments are checked and kept as one `ModelConfig`, `model.model_config`; `model.horizon`
     and the other arguments read it, and `get_config` is its fields.
@@ -70,8 +75,10 @@ class NHITS(keras.Model):
     covariates next to its pooled residual (see `NHITSBlock`); they are scaled inside the model by
     statistics of the training split, set with `set_covariate_statistics` and saved with the
     weights. Output shape: `(batch, H)` raw values, float32 (also under a `mixed_float16` policy,
-    where the blocks compute in float16). With `quantiles`: `(batch, H, len(model.quantiles))`,
-    non-decreasing along the last axis, the median at `model.median_index` (the point forecast).
+    where the blocks compute in float16). With `quantiles` or `conformal`: `(batch, H,
+    len(model.quantiles))`, non-decreasing along the last axis, the median at
+    `model.median_index` (the point forecast); `model.quantiles` are the head's quantiles, or
+    the interval bounds of `conformal` around a point forecast.
 
     Example:
         >>> model = NHITS(input_size=48, horizon=12, hidden_size=16)
@@ -110,6 +117,7 @@ class NHITS(keras.Model):
         futr_exog=0,
         stat_exog=0,
         quantiles=(),
+        conformal=(),
         **kwargs,
     ):
         # The signature names the fields for users; ModelConfig checks them (the one place), and
@@ -140,9 +148,21 @@ class NHITS(keras.Model):
             for b in range(n):
                 self._block_stack.append(s)
                 self.blocks.append(self._make_block(s, name=f"stack_{s}_block_{b}"))
-        self.quantile_head = None
+        self.quantile_head = self.conformal_intervals = None
         if config.quantiles:
-            self.quantile_head = MonotoneQuantiles(self.median_index, name="quantile_head")
+            # float32 under mixed precision too: it adds to the float32 level and scale, and
+            # a softplus gap below float16's resolution would tie neighbouring quantiles.
+            self.quantile_head = MonotoneQuantiles(
+                median_index(config.quantiles), dtype="float32", name="quantile_head"
+            )
+        if config.conformal:
+            self.conformal_intervals = ConformalIntervals(
+                config.conformal,
+                config.horizon,
+                config.quantiles,
+                dtype="float32",
+                name="conformal_intervals",
+            )
 
     def _make_block(self, s, name):
         """A block of stack `s`."""
@@ -161,15 +181,31 @@ class NHITS(keras.Model):
             hist_exog=config.hist_exog,
             futr_exog=config.futr_exog,
             stat_exog=config.stat_exog,
-            n_outputs=max(len(config.quantiles), 1),
+            n_outputs=max(len(config.quantiles), 1),  # the head's; conformal adds no output
             dtype=self.dtype_policy,
             name=name,
         )
 
     @property
+    def quantiles(self):
+        """The quantile levels of the output's last axis: the head's (`model_config.quantiles`),
+        else the bounds of the conformal levels with the median; `()` for a point model."""
+        config = self.model_config
+        return config.quantiles or level_quantiles(config.conformal)
+
+    @property
     def median_index(self):
         """The position of the median in `quantiles` (None for a point model)."""
         return median_index(self.quantiles) if self.quantiles else None
+
+    def set_conformal_offsets(self, offsets):
+        """Stores the `[horizon, levels]` offsets calibrated on validation windows (see
+        `ConformalIntervals`); saved and loaded with the weights in every format."""
+        if self.conformal_intervals is None:
+            raise NHITSInputError("the model has no conformal levels: build it with conformal=")
+        if not self.built:
+            self.build(self.input_shapes())
+        self.conformal_intervals.set_offsets(offsets)
 
     @property
     def has_covariates(self):
@@ -203,6 +239,8 @@ class NHITS(keras.Model):
         for kind, scaler in self.covariate_scalers.items():
             if not scaler.built:
                 scaler.build(shapes[kind])
+        if self.conformal_intervals is not None and not self.conformal_intervals.built:
+            self.conformal_intervals.build(history)
         for block in self.blocks:
             if not block.built:
                 block.build(shapes)
@@ -318,13 +356,18 @@ class NHITS(keras.Model):
             forecast = forecast + stack_forecast
         if self.quantile_head is None:
             forecast = forecast if level is None else level + forecast
-            return self.window_scaler.inverse(forecast, loc, scale)  # float32 [B, H], raw units
-        # The level shifts every quantile alike, and the scale is positive: the order of the
-        # head's quantiles survives both. [B, 1] -> [B, 1, 1] against [B, H, Q].
-        forecast = self.quantile_head(forecast)
-        if level is not None:
-            forecast = forecast + level[:, :, None]
-        return self.window_scaler.inverse(forecast, loc[:, :, None], scale[:, :, None])
+            forecast = self.window_scaler.inverse(forecast, loc, scale)  # float32 [B, H], raw
+        else:
+            # The level shifts every quantile alike, and the scale is positive: the order of
+            # the head's quantiles survives both. [B, 1] -> [B, 1, 1] against [B, H, Q].
+            forecast = self.quantile_head(forecast)
+            if level is not None:
+                forecast = forecast + level[:, :, None]
+            forecast = self.window_scaler.inverse(forecast, loc[:, :, None], scale[:, :, None])
+        if self.conformal_intervals is None:
+            return forecast
+        history = inputs["history"] if isinstance(inputs, Mapping) else inputs
+        return self.conformal_intervals(history, forecast)  # [B, H, Q], raw units
 
     def decompose(self, inputs):
         """Each stack's contribution to the forecast, in raw units (the paper's decomposition).
@@ -336,7 +379,7 @@ class NHITS(keras.Model):
         """
         level, stack_forecasts, loc, scale = self._components(inputs, training=False)
         if self.quantile_head is not None:
-            m = self.median_index
+            m = median_index(self.model_config.quantiles)
             stack_forecasts = [f[..., m] for f in stack_forecasts]
         level = ops.zeros_like(stack_forecasts[0]) + (0.0 if level is None else level)  # [B, H]
         rows = [self.window_scaler.inverse(level, loc, scale)]
@@ -393,5 +436,6 @@ def _config_property(name):
 
 
 # `model.horizon` and the like read the one ModelConfig; nothing keeps a second copy.
-for _name in sorted(_FIELDS):
+# (`quantiles` is the output's, a property of the class: the head's are `model_config.quantiles`.)
+for _name in sorted(_FIELDS - {"quantiles"}):
     setattr(NHITS, _name, _config_property(_name))

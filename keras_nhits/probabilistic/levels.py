@@ -64,18 +64,24 @@ def parse_levels(value, name="level"):
     return tuple(sorted(_whole(level) for level in numbers))
 
 
+def level_bounds(level):
+    """The quantile levels of the central interval at `level` %: 80 -> (0.1, 0.9), both
+    rounded to 10 decimals as `parse_quantiles` rounds the model's."""
+    level = check_number("level", level, 0.0, 100.0, low_inclusive=False, high_inclusive=False)
+    low = round((1.0 - level / 100.0) / 2.0, 10)
+    return low, round(1.0 - low, 10)
+
+
 def level_quantiles(levels):
     """The quantiles of central intervals at `levels` (percent), with the median: 80 -> 0.1,
     0.5, 0.9."""
-    bounds = []
-    for level in levels:
-        low = round((1.0 - level / 100.0) / 2.0, 10)
-        bounds += [low, round(1.0 - low, 10)]
+    bounds = [q for level in levels for q in level_bounds(level)]
     return parse_quantiles(bounds) if bounds else ()
 
 
 def quantile_text(q):
-    """The shortest text of a quantile level: 0.1 -> `0.1`, 0.025 -> `0.025`."""
+    """The shortest text of a quantile level, its name in columns and JSON keys: 0.1 -> `0.1`,
+    0.025 -> `0.025`; rounded to 10 decimals, so 0.1 + 1e-12 from float arithmetic is `0.1`."""
     return repr(round(float(q), 10))
 
 
@@ -94,7 +100,7 @@ def quantile_columns(quantiles, levels=()):
     if levels:
         names = {}
         for level in levels:
-            low, high = level_quantiles((level,))[0], level_quantiles((level,))[-1]
+            low, high = level_bounds(level)
             names[low] = f"forecast-lo-{level_text(level)}"
             names[high] = f"forecast-hi-{level_text(level)}"
         return {names[q]: q for q in sorted(names)}

@@ -1,8 +1,10 @@
-"""The multi-quantile pinball loss a quantile model trains with."""
+"""The losses of probabilistic models: the multi-quantile pinball loss of a quantile head, and
+a point loss of the median channel for a point model with conformal intervals."""
 
 import keras
 from keras import ops
 
+from keras_nhits.errors import NHITSInputError, check_int
 from keras_nhits.probabilistic.levels import parse_quantiles
 
 
@@ -42,3 +44,43 @@ class PinballLoss(keras.losses.Loss):
         config = super().get_config()
         config.update({"quantiles": list(self.quantiles)})
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_nhits")
+class MedianChannelLoss(keras.losses.Loss):
+    """A point loss (`mae`, `mse`, `huber`) of the median channel of a `(batch, H, Q)` output.
+
+    What a point model with conformal intervals trains with: its output holds the intervals'
+    bounds beside the point forecast (the median channel), and only the point forecast is
+    trained; the intervals are calibrated after training.
+
+    Args:
+        loss: `"mae"`, `"mse"` or `"huber"`.
+        median_index: the median's position on the last axis.
+    """
+
+    def __init__(self, loss, median_index, name=None, reduction="sum_over_batch_size", **kw):
+        super().__init__(name=name or f"{loss}_of_median", reduction=reduction, **kw)
+        if loss not in _POINT_LOSSES:
+            raise NHITSInputError(
+                f"loss must be one of {', '.join(_POINT_LOSSES)}; received {loss!r}"
+            )
+        self.loss = loss
+        self.median_index = check_int("median_index", median_index, 0)
+        self._point = _POINT_LOSSES[loss]
+
+    def call(self, y_true, y_pred):
+        median = ops.cast(y_pred[..., self.median_index], "float32")  # [B, H, Q] -> [B, H]
+        return self._point(ops.cast(y_true, "float32"), median)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"loss": self.loss, "median_index": self.median_index})
+        return config
+
+
+_POINT_LOSSES = {
+    "mae": keras.losses.mean_absolute_error,
+    "mse": keras.losses.mean_squared_error,
+    "huber": keras.losses.huber,
+}

@@ -31,7 +31,7 @@ import math
 import numpy as np
 
 from keras_nhits.errors import NHITSInputError, check_number
-from keras_nhits.probabilistic.levels import TOLERANCE, level_text
+from keras_nhits.probabilistic.levels import TOLERANCE, level_bounds, level_text, quantile_text
 
 # === Checks ===
 
@@ -87,15 +87,6 @@ def _level(level):
 # === Quantile scores ===
 
 
-def quantile_key(q):
-    """The text of a quantile level used as a dict key: 0.1 -> `"0.1"`, 0.975 -> `"0.975"`.
-
-    The shortest text that reads back as the level rounded to 6 decimals, so a level from float
-    arithmetic (0.1 + 1e-12) gets the key its user wrote.
-    """
-    return repr(round(float(q), 6))
-
-
 def _pinball(y_true, q_pred, taus):
     """`[N, H, Q]` pinball losses."""
     errors = y_true[..., None] - q_pred  # [N, H, 1] - [N, H, Q]
@@ -103,7 +94,7 @@ def _pinball(y_true, q_pred, taus):
 
 
 def pinball_losses(y_true, q_pred, quantiles):
-    """The mean pinball loss of each quantile over all points: `{quantile_key(q): float}`.
+    """The mean pinball loss of each quantile over all points: `{quantile_text(q): float}`.
 
     Args:
         y_true: the actual values, `[N, H]`, raw units.
@@ -112,7 +103,7 @@ def pinball_losses(y_true, q_pred, quantiles):
     """
     y_true, q_pred, taus = _quantile_inputs(y_true, q_pred, quantiles)
     losses = _pinball(y_true, q_pred, taus).reshape(-1, taus.size)  # [N * H, Q]
-    return {quantile_key(tau): _json(_mean(losses[:, i])) for i, tau in enumerate(taus)}
+    return {quantile_text(tau): _json(_mean(losses[:, i])) for i, tau in enumerate(taus)}
 
 
 def scaled_crps(y_true, q_pred, quantiles):
@@ -130,16 +121,6 @@ def scaled_crps(y_true, q_pred, quantiles):
 
 
 # === Intervals ===
-
-
-def level_bounds(level):
-    """The quantile levels of the central interval at `level` %: 80 -> (0.1, 0.9).
-
-    Both rounded to 10 decimals, so they compare equal to the levels `levels.level_quantiles`
-    gives the model.
-    """
-    low = round((1.0 - _level(level) / 100.0) / 2.0, 10)
-    return low, round(1.0 - low, 10)
 
 
 def interval_levels(quantiles):

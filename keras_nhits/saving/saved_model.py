@@ -5,6 +5,9 @@ system sends the last `input_size` raw values of each series and receives `horiz
 
 Signatures:
     serving_default   history float32 [None, input_size]  ->  forecast float32 [None, horizon]
+                      (a quantile model: its median, and quantiles float32
+                      [None, horizon, n_quantiles] in the order of keras_nhits.json's
+                      "quantiles", non-decreasing along the last axis)
     decompose         history float32 [None, input_size]  ->  components float32
                                                               [None, n_stacks + 1, horizon]
                       (row 0 the level, row s + 1 stack s; the rows sum to the forecast)
@@ -26,7 +29,9 @@ on PyTorch.
 Besides TensorFlow's files the folder holds the ownership marker `.keras_nhits` (kind
 `saved_model`: a later export may replace this folder, and only such a folder) and, when the run's
 record is given, `keras_nhits.json`: the run's data options (target, time and id columns, fill,
-gaps, freq), which predict reads the data with. TensorFlow ignores both.
+gaps, freq), which predict reads the data with, its covariates and, for a quantile model (written
+also without a record), the `quantiles` of the `quantiles` output and the run's `level`.
+TensorFlow ignores both.
 """
 
 import os
@@ -68,7 +73,10 @@ def export_saved_model(model, path, record=None):
 
     path = os.fspath(path)
     check_output_folder(path, "saved_model", "SavedModel folder")
-    extra = export_record(record, "the run record") if record is not None else None
+    quantiles = tuple(getattr(model, "quantiles", ()))
+    extra = None
+    if record is not None or quantiles:
+        extra = export_record(record, "the run record", quantiles)
     if not model.built:
         model.build(model.input_shapes())
 
@@ -98,7 +106,7 @@ def _archive(model):
     archive.track(model)
     archive.add_endpoint(
         name="serving_default",
-        fn=lambda inputs: {"forecast": model(inputs, training=False)},
+        fn=lambda inputs: _forecast_outputs(model, model(inputs, training=False)),
         input_signature=spec,
     )
     archive.add_endpoint(
@@ -107,6 +115,14 @@ def _archive(model):
         input_signature=spec,
     )
     return archive
+
+
+def _forecast_outputs(model, outputs):
+    """`{"forecast": [B, H]}`, and for a quantile model its median as the forecast beside every
+    quantile, `{"forecast": [B, H], "quantiles": [B, H, Q]}`."""
+    if not getattr(model, "quantiles", ()):
+        return {"forecast": outputs}
+    return {"forecast": outputs[..., model.median_index], "quantiles": outputs}
 
 
 def _input_signature(model):

@@ -38,6 +38,13 @@ def export_grid():
     variants += [{kind: count} for kind, count in every_kind.items()]
     variants += [{**every_kind, **v} for v in ({"pooling": "average"}, {"pool_sizes": (1, 1, 1)})]
     variants += [{**every_kind, "mixed_float16": True}]
+    # A quantile head: quantiles on both sides of the median, on one side only, with covariates
+    # and in mixed precision.
+    variants += [{"quantiles": q} for q in ((0.1, 0.9), (0.25,), (0.75,))]
+    variants += [{"quantiles": (0.1, 0.9), **v} for v in (every_kind, {"mixed_float16": True})]
+    # Conformal intervals around a point forecast and around the head's bounds.
+    variants += [{"conformal": (80,)}, {"quantiles": (0.1, 0.9), "conformal": (80,)}]
+    variants += [{"conformal": (80,), "mixed_float16": True}]
     return [{**base, **v} for v in variants]
 
 

@@ -46,18 +46,20 @@ SHOWN_OPS = 6
 # The union of the op types found by `saved_model_ops` (exports of every option that changes the
 # graph: pooling, interpolation, window scaler, every activation of config.ACTIVATIONS, dropout,
 # naive_level, several blocks per stack, the mixed_float16 policy, and covariate models: each kind
-# alone, all three with average pooling, pool size 1 and mixed_float16, which added no op type)
-# on TensorFlow 2.21 + Keras 3.15, from the TensorFlow and the JAX (jax2tf) backends. Several
-# names a line (ruff would put each on its own and make these tuples most of the module).
+# alone, all three with average pooling, pool size 1 and mixed_float16, which added no op type;
+# quantile heads, which added Cumsum, Prod and ReverseV2; conformal intervals, which added
+# none) on TensorFlow 2.21 + Keras 3.15, from the TensorFlow and the JAX (jax2tf) backends.
+# Several names a line (ruff would put each on its own and make these tuples most of the
+# module).
 # fmt: off
 COMPUTE_OPS = (
     "Abs", "AddV2", "Any", "AssignVariableOp", "BiasAdd", "Cast", "Ceil", "ConcatV2", "Const",
-    "Elu", "Erfc", "ExpandDims", "GatherV2", "Greater", "Identity", "IdentityN", "IsNan",
+    "Cumsum", "Elu", "Erfc", "ExpandDims", "GatherV2", "Greater", "Identity", "IdentityN", "IsNan",
     "LeakyRelu", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "NoOp",
-    "OnesLike", "Pack", "PadV2", "Placeholder", "ReadVariableOp", "RealDiv", "Relu", "Relu6",
-    "Reshape", "SelectV2", "Selu", "Shape", "Sigmoid", "Softplus", "Softsign", "Sqrt", "Square",
-    "StatefulPartitionedCall", "StridedSlice", "Sub", "Sum", "Tanh", "TopKV2", "Transpose",
-    "VarHandleOp", "VarIsInitializedOp", "XlaCallModule", "ZerosLike",
+    "OnesLike", "Pack", "PadV2", "Placeholder", "Prod", "ReadVariableOp", "RealDiv", "Relu",
+    "Relu6", "Reshape", "ReverseV2", "SelectV2", "Selu", "Shape", "Sigmoid", "Softplus",
+    "Softsign", "Sqrt", "Square", "StatefulPartitionedCall", "StridedSlice", "Sub", "Sum", "Tanh",
+    "TopKV2", "Transpose", "VarHandleOp", "VarIsInitializedOp", "XlaCallModule", "ZerosLike",
 )
 # In `__inference__traced_save_*`, reached from the saver definition's save tensor only.
 SAVE_OPS = (

@@ -27,13 +27,17 @@ import polars as pl
 from keras_nhits.data import SeriesScaler, last_windows
 from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError, first_line
+from keras_nhits.probabilistic.levels import median_index, quantile_columns
 from keras_nhits.saving.safetensors import CONFIG_FILE, WEIGHTS_FILE, read_config
 from keras_nhits.serving.future_values import future_values
 from keras_nhits.serving.run_record import (
     DATA_OPTIONS,
     run_covariates,
+    run_levels,
     run_settings,
+    saved_model_quantiles,
     saved_model_settings,
+    sibling_run_levels,
     sibling_run_settings,
 )
 
@@ -46,7 +50,8 @@ class Forecaster:
 
     Attributes:
         predict: callable, float32 `[n, input_size]` raw values -> `[n, horizon]` raw forecasts
-            (with covariates: the model's input dict of raw values, see `NHITS`).
+            (with covariates: the model's input dict of raw values, see `NHITS`); a quantile
+            model's `[n, horizon, len(quantiles)]`.
         input_size, horizon: the window shape.
         data_options: the training run's reader settings (`DATA_OPTIONS`), empty when the
             model came without a run record.
@@ -55,6 +60,10 @@ class Forecaster:
         covariates: the run's covariate record (`keras_nhits.data.covariate_record`): the
             columns to read, the calendar features, each series' static values; `{}` for a
             model without covariates.
+        quantiles: a quantile model's quantile levels (the last axis of `predict`'s output),
+            `()` for a point model.
+        levels: the interval levels the run was trained with (`--level`), which name the
+            columns `forecast-lo-80` ...; `()` names them `forecast-q0.1` ...
     """
 
     predict: object
@@ -64,6 +73,8 @@ class Forecaster:
     scaler: SeriesScaler | None
     source: str
     covariates: dict = dataclasses.field(default_factory=dict)
+    quantiles: tuple = ()
+    levels: tuple = ()
 
     @property
     def future_columns(self):
@@ -89,7 +100,9 @@ def load_forecaster(path):
 
 
 def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", future=None):
-    """Long-format forecasts after the end of every series: (`id_col`,) `time_col`, `forecast`.
+    """Long-format forecasts after the end of every series: (`id_col`,) `time_col`, `forecast`,
+    and for a quantile model its quantiles (`quantile_columns`: `forecast-lo-80`,
+    `forecast-hi-80`, ... or `forecast-q0.1`, ...), `forecast` being the median.
 
     Args:
         forecaster: a loaded `Forecaster`.
@@ -117,7 +130,7 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", fu
     else:
         inputs = x
     y = np.asarray(forecaster.predict(inputs), dtype=np.float64)
-    bad = ~np.isfinite(y).all(axis=1)
+    bad = ~np.isfinite(y.reshape(len(y), -1)).all(axis=1)
     if bad.any():
         raise NHITSInputError(
             f"series {windows.ids[int(np.argmax(bad))]!r}: the model's forecast is not finite; "
@@ -131,7 +144,14 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", fu
     times = [windows.future_times(i, forecaster.horizon) for i in range(len(windows.ids))]
     columns[time_col] = np.concatenate(times)
     # float32 is the model's precision: float64 digits beyond it would be noise.
-    columns["forecast"] = pl.Series(y.reshape(-1), dtype=pl.Float32)
+    if not forecaster.quantiles:
+        columns["forecast"] = pl.Series(y.reshape(-1), dtype=pl.Float32)
+        return pl.DataFrame(columns)
+    position = {q: i for i, q in enumerate(forecaster.quantiles)}
+    median = y[..., median_index(forecaster.quantiles)]
+    columns["forecast"] = pl.Series(median.reshape(-1), dtype=pl.Float32)
+    for name, q in quantile_columns(forecaster.quantiles, forecaster.levels).items():
+        columns[name] = pl.Series(y[..., position[q]].reshape(-1), dtype=pl.Float32)
     return pl.DataFrame(columns)
 
 
@@ -211,9 +231,10 @@ def _scaler_rows(scaler, ids):
     return np.array([index[name] for name in ids])
 
 
-def _keras_forecaster(model, options, scaler, source, covariates):
+def _keras_forecaster(model, options, scaler, source, covariates, levels=()):
     """A Forecaster calling a loaded Keras NHITS in batches."""
     _check_counts(model.hist_exog, model.futr_exog, model.stat_exog, covariates, source)
+    quantiles = tuple(getattr(model, "quantiles", ()))
     return Forecaster(
         _batched(lambda x: model.predict_on_batch(x)),
         model.input_size,
@@ -222,7 +243,21 @@ def _keras_forecaster(model, options, scaler, source, covariates):
         scaler,
         source,
         covariates,
+        quantiles,
+        _checked_levels(levels, quantiles, source),
     )
+
+
+def _checked_levels(levels, quantiles, source):
+    """The run's `--level` when the model has the quantiles of those intervals, else refused
+    (a record that does not belong to the model)."""
+    needed = set(quantile_columns(quantiles, levels).values()) if levels else set()
+    if not needed <= set(quantiles):
+        raise NHITSInputError(
+            f"{source}: the run record's level {list(levels)} needs quantiles the model does "
+            f"not forecast ({list(quantiles)}); the record does not belong to this model"
+        )
+    return tuple(levels)
 
 
 def _check_counts(hist, futr, stat, covariates, source):
@@ -255,9 +290,10 @@ def _from_run_folder(folder):
     source = os.path.join(folder, CONFIG_FILE)
     options, scaler_record = run_settings(record, source)
     covariates = run_covariates(record, source)
+    levels = run_levels(record, source)
     model = load_model(folder)
     scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
-    return _keras_forecaster(model, options, scaler, folder, covariates)
+    return _keras_forecaster(model, options, scaler, folder, covariates, levels)
 
 
 def _from_keras_file(path):
@@ -266,13 +302,14 @@ def _from_keras_file(path):
     import keras_nhits.models  # noqa: F401  (registers NHITS, which the file names)
 
     options, covariates = sibling_run_settings(path)
+    levels = sibling_run_levels(path)
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises several types for damaged or unsafe files
         raise NHITSInputError(f"{path} cannot be loaded safely ({first_line(error)})") from None
     if not hasattr(model, "input_size") or not hasattr(model, "horizon"):
         raise NHITSInputError(f"{path} holds a {type(model).__name__}, not a keras_nhits model")
-    return _keras_forecaster(model, options, None, path, covariates)
+    return _keras_forecaster(model, options, None, path, covariates, levels)
 
 
 def _from_saved_model(folder):
@@ -306,13 +343,35 @@ def _from_saved_model(folder):
         )
     counts = [_channels(inputs.get(kind)) for kind in COVARIATE_KINDS]
     _check_counts(*counts, covariates, f"SavedModel {folder}")
+    quantiles, levels = _saved_model_quantiles(folder, outputs)
+    key = "quantiles" if quantiles else "forecast"
 
     def predict(x):
         given = x if isinstance(x, dict) else {"history": x}
-        return serve(**{k: tf.constant(v) for k, v in given.items()})["forecast"].numpy()
+        return serve(**{k: tf.constant(v) for k, v in given.items()})[key].numpy()
 
     size, horizon = int(spec.shape[1]), int(output.shape[1])
-    return Forecaster(_batched(predict), size, horizon, options, None, folder, covariates)
+    levels = _checked_levels(levels, quantiles, f"SavedModel {folder}")
+    return Forecaster(
+        _batched(predict), size, horizon, options, None, folder, covariates, quantiles, levels
+    )
+
+
+def _saved_model_quantiles(folder, outputs):
+    """The quantiles and levels of a SavedModel whose signature has a `quantiles` output,
+    checked against its `keras_nhits.json`; `((), ())` for a point model."""
+    quantiles, levels = saved_model_quantiles(folder)
+    output = outputs.get("quantiles")
+    channels = None if output is None or output.shape.rank != 3 else output.shape[-1]
+    if output is None and not quantiles:
+        return (), ()
+    if channels is None or channels != len(quantiles):
+        raise NHITSInputError(
+            f"SavedModel {folder}: its quantiles output ({channels} channels) does not match "
+            f"the {len(quantiles)} quantiles of its keras_nhits.json; re-export the model "
+            "with python -m keras_nhits.export"
+        )
+    return quantiles, levels
 
 
 def _channels(spec):

@@ -12,6 +12,7 @@ import os
 from keras_nhits.data.covariate_record import read_covariate_record
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.options import FILL_MODES, GAP_MODES
+from keras_nhits.probabilistic.levels import parse_levels, parse_quantiles
 from keras_nhits.saving.json_file import read_json
 from keras_nhits.saving.safetensors import CONFIG_FILE, read_config
 
@@ -101,17 +102,52 @@ def run_covariates(record, source):
     return read_covariate_record(_section(record, "data", source).get("covariates"), source)
 
 
-def export_record(record, source):
-    """What export writes as `keras_nhits.json` in a SavedModel folder, from a run record."""
+def run_levels(record, source):
+    """The interval levels a run was trained with (`--level`; `()` without)."""
+    value = _section(record, "training", source).get("level", [])
+    return parse_levels(value, f"{source}: training.level")
+
+
+def export_record(record, source, quantiles=()):
+    """What export writes as `keras_nhits.json` in a SavedModel folder: the run record's data
+    options, covariates and levels (none without a record) and the model's `quantiles`, the
+    levels of the signature's `quantiles` output."""
     from keras_nhits import __version__
 
-    options, _ = run_settings(record, source)
+    options, covariates, levels = {}, {}, ()
+    if record is not None:
+        options, _ = run_settings(record, source)
+        covariates, levels = run_covariates(record, source), run_levels(record, source)
     return {
         "written_by": "keras_nhits",
         "version": __version__,
         "data_options": options,
-        "covariates": run_covariates(record, source),
+        "covariates": covariates,
+        "quantiles": list(quantiles),
+        "level": list(levels),
     }
+
+
+def saved_model_quantiles(folder):
+    """`(quantiles, levels)` of a SavedModel's `keras_nhits.json` (`((), ())` without)."""
+    path = os.path.join(folder, EXPORT_RECORD)
+    if not os.path.isfile(path):
+        return (), ()
+    record = read_json(path, "re-export the model", MAX_RECORD_BYTES)
+    quantiles = parse_quantiles(record.get("quantiles", []), f"{path}: quantiles")
+    return quantiles, parse_levels(record.get("level", []), f"{path}: level")
+
+
+def sibling_run_levels(path):
+    """The `--level` of the run folder a `.keras` file sits in (`()` outside one)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        record = read_config(folder)
+    except NHITSInputError:
+        return ()
+    if record.get("format") != "keras_nhits":
+        return ()
+    return run_levels(record, os.path.join(folder, CONFIG_FILE))
 
 
 def saved_model_settings(folder):

@@ -1,6 +1,8 @@
 """Forecasts of a split's windows and their errors in raw units, next to the naive baselines:
 pooled over every window (`evaluate_split`) and series by series (`evaluate_per_series`)."""
 
+import dataclasses
+
 import keras
 import numpy as np
 
@@ -13,8 +15,25 @@ from keras_nhits.training.metrics import (
 )
 
 
+@dataclasses.dataclass
+class SplitForecasts:
+    """The windows of a split and the model's forecasts of them, in raw units.
+
+    Unpacks as `inputs, actual, forecasts` (`[n, L]`, `[n, H]`, `[n, H]`: the point forecast,
+    a quantile model's median); `quantiles` is `[n, H, Q]` for a quantile model, else None.
+    """
+
+    inputs: np.ndarray
+    actual: np.ndarray
+    forecasts: np.ndarray
+    quantiles: np.ndarray | None = None
+
+    def __iter__(self):
+        return iter((self.inputs, self.actual, self.forecasts))
+
+
 def predict_windows(model, splits, raw_series, starts, batch_size=1024):
-    """Inputs, actual targets and forecasts of the windows at `starts`, all in raw units.
+    """The `SplitForecasts` of the windows at `starts`, all in raw units.
 
     The model sees the windows of `splits.series` (scaled by the dataset-level scaler when one
     was fitted) and its forecasts are mapped back with that scaler; inputs and targets come from
@@ -34,10 +53,16 @@ def predict_windows(model, splits, raw_series, starts, batch_size=1024):
         # With covariates the window is the model's dict input: the target history is its own.
         inputs.append(x_raw["history"] if isinstance(x_raw, dict) else x_raw)
         actual.append(y_raw)
+    quantiles = getattr(model, "quantiles", ())
     if not forecasts:
-        empty = np.zeros((0, splits.input_size)), np.zeros((0, splits.horizon))
-        return empty[0], empty[1], empty[1]
-    return np.concatenate(inputs), np.concatenate(actual), np.concatenate(forecasts)
+        empty = np.zeros((0, splits.horizon))
+        bands = np.zeros((0, splits.horizon, len(quantiles))) if quantiles else None
+        return SplitForecasts(np.zeros((0, splits.input_size)), empty, empty, bands)
+    y_hat = np.concatenate(forecasts)
+    if not quantiles:
+        return SplitForecasts(np.concatenate(inputs), np.concatenate(actual), y_hat)
+    median = y_hat[..., model.median_index]
+    return SplitForecasts(np.concatenate(inputs), np.concatenate(actual), median, y_hat)
 
 
 def training_scale(raw_series, splits, season_length, series=None):
@@ -61,15 +86,16 @@ def _baseline_forecasts(inputs, horizon, input_size, season_length):
 def evaluate_split(model, splits, raw_series, starts, season_length):
     """Metrics of the model and of the naive baselines on the windows at `starts`.
 
-    Returns `(model_metrics, baselines, (inputs, actual, forecasts))`; `baselines` holds
+    Returns `(model_metrics, baselines, SplitForecasts)`; `baselines` holds
     `naive` (last value repeated) and, when `season_length` is known and fits in the input,
     `seasonal_naive`.
     """
-    inputs, actual, forecasts = predict_windows(model, splits, raw_series, starts)
+    windows = predict_windows(model, splits, raw_series, starts)
+    inputs, actual, forecasts = windows
     scale = training_scale(raw_series, splits, season_length)
     references = _baseline_forecasts(inputs, splits.horizon, splits.input_size, season_length)
     baselines = {name: forecast_metrics(actual, f, scale) for name, f in references.items()}
-    return forecast_metrics(actual, forecasts, scale), baselines, (inputs, actual, forecasts)
+    return forecast_metrics(actual, forecasts, scale), baselines, windows
 
 
 def evaluate_per_series(splits, raw_series, starts, windows, season_length):

@@ -24,13 +24,19 @@ def make_optimizer(cfg):
     return keras.optimizers.RMSprop(**kwargs)
 
 
-def make_loss(name, quantiles=()):
-    """The Keras loss for `mae`, `mse` or `huber`; the pinball loss for a quantile model (the
-    config allows only `mae` with quantiles: the pinball loss at the median is half of it)."""
-    if quantiles:
+def make_loss(name, model=None):
+    """The Keras loss for `mae`, `mse` or `huber`; for a quantile head (`model.model_config.
+    quantiles`) the pinball loss (the config allows only `mae` with one: the pinball loss at
+    the median is half of it); for a point model with conformal intervals, `name` of its
+    median channel."""
+    if model is not None and model.model_config.quantiles:
         from keras_nhits.probabilistic.losses import PinballLoss
 
-        return PinballLoss(quantiles)
+        return PinballLoss(model.model_config.quantiles)
+    if model is not None and model.quantiles:
+        from keras_nhits.probabilistic.losses import MedianChannelLoss
+
+        return MedianChannelLoss(name, model.median_index)
     return {
         "mae": keras.losses.MeanAbsoluteError(),
         "mse": keras.losses.MeanSquaredError(),

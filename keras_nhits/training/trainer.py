@@ -167,6 +167,10 @@ class NHITSTrainer:
                 f"no test window: every series needs a test part of at least horizon="
                 f"{cfg.horizon} steps; raise --test-split"
             )
+        if cfg.conformal:
+            from keras_nhits.training.conformal_calibration import check_calibration_windows
+
+            check_calibration_windows(cfg.level, len(splits.val))
         return raw, splits
 
     def _train(self, source, raw, splits, output, checkpoints):
@@ -176,7 +180,14 @@ class NHITSTrainer:
         model = self._compiled_model(splits)
         monitor = "val_loss" if len(splits.val) > 0 else "loss"
         recorder, backup, train_seconds = self._fit(model, splits, monitor, checkpoints)
+        calibration = None
+        if self.config.conformal:
+            from keras_nhits.training.conformal_calibration import calibrate
+
+            calibration = calibrate(model, splits, raw, self.config.conformal)
         scores, season, windows = self._evaluate(model, raw, splits)
+        if calibration is not None:
+            scores["probabilistic"]["conformal"] = calibration
         metrics = {
             **scores,
             "history": recorder.records,
@@ -195,7 +206,7 @@ class NHITSTrainer:
             "dtype_policy": keras.config.dtype_policy().name,
         }
         self.model, self.metrics = model, metrics
-        self._write_outputs(output, source, raw, splits, *windows)
+        self._write_outputs(output, source, raw, splits, windows)
         self.log(summary_line(metrics))
         return TrainingResult(model, metrics, output)
 
@@ -220,7 +231,7 @@ class NHITSTrainer:
             model.set_covariate_statistics(**covariate_statistics(splits))
         model.compile(
             optimizer=make_optimizer(cfg),
-            loss=make_loss(cfg.loss),
+            loss=make_loss(cfg.loss, model),
             jit_compile=jit_compile_setting(cfg.jit_compile),
         )
         return model
@@ -282,8 +293,8 @@ class NHITSTrainer:
     def _evaluate(self, model, raw, splits):
         """The test metrics, pooled and per series, beside the baselines'.
 
-        Returns those scores, the season length used and the test windows `(inputs, actual,
-        forecasts)` they were computed on.
+        Returns those scores (with a quantile model's `probabilistic` section), the season
+        length used and the test windows' `SplitForecasts` they were computed on.
         """
         cfg = self.config
         season = cfg.season_length or season_length_for(raw.freqs[0] if raw.freqs else None)
@@ -297,15 +308,21 @@ class NHITSTrainer:
             "test_per_series": per_series,
             "baselines_per_series": baselines_per_series,
         }
+        if model.quantiles:
+            from keras_nhits.training.interval_evaluation import interval_record
+
+            scores["probabilistic"] = interval_record(
+                model, splits, raw, windows, season, levels=cfg.level
+            )
         return scores, season, windows
 
-    def _write_outputs(self, output, source, raw, splits, inputs, actual, forecasts):
+    def _write_outputs(self, output, source, raw, splits, windows):
         cfg = self.config
         with atomic_output(os.path.join(output, "model.keras")) as temp:
             self.model.save(str(temp))
         save_model(self.model, output, extra=self._record(source, raw, splits))
         write_json_atomic(os.path.join(output, METRICS_FILE), self.metrics)
-        self._plot(output, raw, splits, inputs, actual, forecasts)
+        self._plot(output, raw, splits, windows)
         if cfg.export:
             from keras_nhits.saving.saved_model import export_saved_model
 
@@ -315,14 +332,19 @@ class NHITSTrainer:
                 record=self._record(source, raw, splits),
             )
 
-    def _plot(self, output, raw, splits, inputs, actual, forecasts):
+    def _plot(self, output, raw, splits, windows):
         """forecast.png: the last test window of each plotted series, with dates when the data
-        has times, and the naive forecast to compare against."""
+        has times, the naive forecast to compare against and a quantile model's intervals."""
         path = os.path.join(output, PLOT_FILE)
         chosen = self._plotted
         shown = chosen[:MAX_PANELS]
-        windows, options = panel_arguments(raw, splits, shown, inputs, actual, forecasts)
-        if not plot_forecasts(path, *windows, **options):
+        bands = None
+        if windows.quantiles is not None:
+            from keras_nhits.training.interval_bands import interval_bands
+
+            bands = interval_bands(windows.quantiles, self.model.quantiles, self.config.level)
+        panels, options = panel_arguments(raw, splits, shown, *windows, bands=bands)
+        if not plot_forecasts(path, *panels, **options):
             if os.path.isfile(path):
                 os.remove(path)  # a previous run's picture (the folder is ours)
             self.log(f"{PLOT_FILE} skipped: install matplotlib (pip install keras-nhits[plot])")

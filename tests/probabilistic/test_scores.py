@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 
 from keras_nhits.errors import NHITSInputError
+from keras_nhits.probabilistic.levels import level_bounds, quantile_text
 from keras_nhits.probabilistic.scores import (
     baseline_quantiles,
     error_quantiles,
     interval_levels,
     interval_scores,
-    level_bounds,
     pinball_losses,
     probabilistic_metrics,
-    quantile_key,
     scaled_crps,
 )
 
@@ -96,8 +95,8 @@ def test_interval_scores_of_a_hand_computed_2x2_example():
 @pytest.mark.parametrize(
     "q, key", [(0.1, "0.1"), (0.05, "0.05"), (0.975, "0.975"), (0.5, "0.5"), (0.1 + 1e-12, "0.1")]
 )
-def test_quantile_key_is_the_shortest_text_that_round_trips(q, key):
-    assert quantile_key(q) == key
+def test_quantile_text_is_the_shortest_text_that_round_trips(q, key):
+    assert quantile_text(q) == key
 
 
 @pytest.mark.parametrize(

@@ -396,6 +396,11 @@ tf_only = pytest.mark.skipif(
             id="nearest_minmax_gelu_blocks_no_level",
             marks=tf_only,
         ),
+        pytest.param({"quantiles": (0.1, 0.9)}, id="quantile_head", marks=tf_only),
+        pytest.param({"conformal": (80, 90)}, id="conformal_point", marks=tf_only),
+        pytest.param(
+            {"quantiles": (0.1, 0.9), "conformal": (80,)}, id="conformal_quantiles", marks=tf_only
+        ),
     ],
 )
 def test_our_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options):
@@ -411,9 +416,12 @@ def test_our_exports_hold_only_allowlisted_ops_and_still_load(tmp_path, options)
     # The check reads the file only: TensorFlow's loader still serves the model's forecast.
     window = hourly_frame(1, INPUT)["y"].to_numpy().astype("float32")[None]
     serve = tf.saved_model.load(folder).signatures["serving_default"]
-    served = serve(history=tf.constant(window))["forecast"].numpy()
+    outputs = serve(history=tf.constant(window))
     expected = keras.ops.convert_to_numpy(model.predict_on_batch(window))
-    np.testing.assert_allclose(served, expected, rtol=1e-4, atol=1e-4)
+    if model.quantiles:  # the median is the forecast, beside every quantile
+        np.testing.assert_allclose(outputs["quantiles"].numpy(), expected, rtol=1e-4, atol=1e-4)
+        expected = expected[..., model.median_index]
+    np.testing.assert_allclose(outputs["forecast"].numpy(), expected, rtol=1e-4, atol=1e-4)
 
 
 @needs_export

@@ -28,7 +28,7 @@ def _forecast(model, splits, series, start):
     """The raw forecast of the window at `start`, the model seeing `series` (no series scaler:
     the scaled and raw series are the same)."""
     splits = dataclasses.replace(splits, series=series)
-    return predict_windows(model, splits, series, np.array([start]))[2][0]
+    return predict_windows(model, splits, series, np.array([start])).forecasts[0]
 
 
 def _changed(series, kind, rows, delta):
