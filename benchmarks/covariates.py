@@ -62,7 +62,7 @@ class Dataset:
     max_steps: int = 300
 
 
-# Keep in step with DATASETS in covariates_peer.py.
+# covariates_peer.py reads these (and the budget below): one table for both libraries.
 DATASETS = {
     "nox": Dataset("nox_emissions.csv.gz", "LNOx", futr=("LNOxEm", "sqrtWS")),
     "etth1": Dataset(

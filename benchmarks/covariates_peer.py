@@ -35,41 +35,18 @@ import warnings
 import numpy as np
 import polars as pl
 
-INPUT, HORIZON = 168, 24
-LOAD_COLUMNS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL")
-
-
-@dataclasses.dataclass(frozen=True)
-class Dataset:
-    """One benchmark series: its file, columns, split and the settings chosen on validation."""
-
-    file: str
-    target: str
-    hist: tuple = ()
-    futr: tuple = ()
-    calendar: tuple = ()
-    rows: int = 0  # rows used from the top of the file (0: all)
-    val_split: float = 0.1  # fraction or count, as keras_nhits' val_split
-    test_split: float = 0.2
-    pool_sizes: tuple = (2, 2, 1)
-    freq_downsample: tuple = (4, 2, 1)
-    max_steps: int = 300
-
-
-# Keep in step with DATASETS in covariates.py.
-DATASETS = {
-    "nox": Dataset("nox_emissions.csv.gz", "LNOx", futr=("LNOxEm", "sqrtWS")),
-    "etth1": Dataset(
-        "ETTh1.csv.gz",
-        "OT",
-        hist=LOAD_COLUMNS,
-        calendar=("hour", "dayofweek"),
-        rows=14_400,
-        val_split=2_880,
-        test_split=2_880,
-    ),
-}
-BATCH, STEPS_PER_CHECK, PATIENCE, LR = 256, 25, 4, 1e-3
+# The datasets, window sizes and budget are those of covariates.py, which imports only Polars at
+# the top (keras_nhits is imported inside its functions), so this script reads them from there.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from covariates import (  # noqa: E402
+    BATCH,
+    DATASETS,
+    HORIZON,
+    INPUT,
+    LR,
+    PATIENCE,
+    STEPS_PER_CHECK,
+)
 
 
 def split_sizes(n, val_split, test_split):
