@@ -1,6 +1,6 @@
 """Probabilistic N-HiTS on the long-horizon datasets: coverage, scaled CRPS and median MAE.
 
-The three ways `docs/probabilistic.md` offers to get intervals, each trained through the
+The ways `docs/probabilistic.md` offers to get intervals, each trained through the
 library's public entry point `NHITSTrainer` (the code users run), beside the point model:
 
 * `head`: `level=(80, 90)`, the quantile head trained with the multi-quantile pinball loss;
@@ -8,6 +8,8 @@ library's public entry point `NHITSTrainer` (the code users run), beside the poi
   offsets per horizon step calibrated on the validation split;
 * `conformal-quantiles`: `level=(80, 90), conformal="quantiles"`, the quantile head's bounds
   moved by offsets calibrated on validation (conformalized quantile regression);
+* `normal`, `studentt`: `level=(80, 90), loss=...`, the parametric heads trained by negative
+  log-likelihood, their quantiles in closed form;
 * `point`: no level, the point model, whose test MAE the medians above are compared with.
 
 Data, splits and settings are the long-horizon protocol's, imported from
@@ -59,6 +61,8 @@ METHODS = {  # name: (label, NHITSTrainer overrides)
     "head": ("quantile head", {"level": LEVELS}),
     "conformal-point": ("conformal point", {"level": LEVELS, "conformal": "point"}),
     "conformal-quantiles": ("conformal quantiles", {"level": LEVELS, "conformal": "quantiles"}),
+    "normal": ("normal head", {"level": LEVELS, "loss": "normal"}),
+    "studentt": ("Student's t head", {"level": LEVELS, "loss": "studentt"}),
     "point": ("point model", {}),
 }
 DATASETS = tuple(long_horizon.DATASETS)

@@ -35,6 +35,8 @@ _LAZY = {
     "ConformalIntervals": ("keras_nhits.layers.conformal_intervals", "ConformalIntervals"),
     "MonotoneQuantiles": ("keras_nhits.layers.quantile_head", "MonotoneQuantiles"),
     "PinballLoss": ("keras_nhits.probabilistic.losses", "PinballLoss"),
+    "DistributionLoss": ("keras_nhits.probabilistic.losses", "DistributionLoss"),
+    "DistributionQuantiles": ("keras_nhits.layers.distribution_head", "DistributionQuantiles"),
     "NHITSTrainer": ("keras_nhits.training.trainer", "NHITSTrainer"),
     "NHITSTrainingError": ("keras_nhits.errors", "NHITSTrainingError"),
     "TrainingResult": ("keras_nhits.training.trainer", "TrainingResult"),

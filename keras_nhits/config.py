@@ -15,6 +15,7 @@ four dataclasses are kept in one file so that the flat `NHITSTrainingConfig` rea
 parts it joins.
 """
 
+import argparse
 import dataclasses
 import os
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from keras_nhits.options import (
     SERIES_SCALERS,
     WINDOW_SCALERS,
 )
+from keras_nhits.probabilistic.distributions import DISTRIBUTIONS
 from keras_nhits.probabilistic.levels import (
     level_bounds,
     level_quantiles,
@@ -136,6 +138,13 @@ class ModelConfig(StrictFields):
         "is added: it is the point forecast; default: a point forecast)",
         parse_quantiles,
     )
+    distribution: str = field(
+        default="",
+        metadata={
+            "help": "a parametric head: normal or studentt (its quantiles in closed form); "
+            "set by --loss normal|studentt"
+        },
+    )
     # The levels whose intervals are calibrated by split conformal prediction (NHITS(conformal=
     # (80, 90))); the CLI's --conformal MODE with --level sets them (TrainerConfig.conformal).
     conformal: tuple = number_tuple_field(
@@ -147,6 +156,13 @@ class ModelConfig(StrictFields):
     def __post_init__(self):
         self.quantiles = parse_quantiles(self.quantiles, "quantiles")
         self.conformal = parse_levels(self.conformal, "conformal")
+        if self.distribution:
+            check_choice("distribution", self.distribution, DISTRIBUTIONS)
+            if not self.quantiles:
+                raise NHITSInputError(
+                    f"a {self.distribution} head reports quantiles of its distribution: give "
+                    "them with quantiles (the CLI: --level 80,90 or --quantiles 0.1,0.9)"
+                )
         if self.conformal and self.quantiles:
             # Conformalized quantile regression moves the head's own interval bounds.
             missing = [
@@ -369,7 +385,13 @@ class TrainerConfig(StrictFields):
 
     epochs: int = field(default=100, metadata={"help": "maximum number of epochs"})
     lr: float = field(default=1e-3, metadata={"help": "initial learning rate"})
-    loss: str = field(default="mae", metadata={"help": "training loss: mae, mse, huber"})
+    loss: str = field(
+        default="mae",
+        metadata={
+            "help": "training loss: mae, mse, huber; normal, studentt (a parametric head trained "
+            "by negative log-likelihood, with --level or --quantiles)"
+        },
+    )
     optimizer: str = field(
         default="adam", metadata={"help": "optimizer: adam, adamw, sgd, rmsprop"}
     )
@@ -470,6 +492,8 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         12
     """
 
+    # The model's `distribution` follows --loss: recorded by the run, not a flag to set.
+    distribution: str = field(default="", metadata={"help": argparse.SUPPRESS})
     level: tuple = number_tuple_field(
         (),
         "forecast central intervals at these levels in percent, e.g. 80,90: the median and "
@@ -487,6 +511,23 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
             raise NHITSInputError(
                 "give either quantiles or level, not both: --level 80 is --quantiles 0.1,0.9"
             )
+        derived = self.loss if self.loss in DISTRIBUTIONS else ""
+        if self.distribution not in ("", derived):
+            raise NHITSInputError(
+                f"distribution follows --loss (normal, studentt); received distribution "
+                f"{self.distribution!r} with loss {self.loss!r}"
+            )
+        self.distribution = derived
+        if derived and not (self.level or parse_quantiles(self.quantiles)):
+            raise NHITSInputError(
+                f"--loss {derived} forecasts a distribution: give the quantiles it reports "
+                "with --level 80,90 or --quantiles 0.1,0.9"
+            )
+        if derived and self.conformal == "point":
+            raise NHITSInputError(
+                f"--conformal point calibrates a point model, and --loss {derived} trains a "
+                "distribution head: use --conformal quantiles"
+            )
         if self.conformal and not self.level:
             what = "--quantiles are not intervals" if parse_quantiles(self.quantiles) else ""
             raise NHITSInputError(
@@ -497,11 +538,11 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         # quantiles of --level stay the model's: the config keeps the level the user gave).
         model = self.model
         for spec in dataclasses.fields(ModelConfig):
-            derived = ("conformal", *(("quantiles",) if self.level else ()))
+            derived = ("conformal", "distribution", *(("quantiles",) if self.level else ()))
             if spec.name not in (*COVARIATE_KINDS, *derived):
                 setattr(self, spec.name, getattr(model, spec.name))
         TrainerConfig.__post_init__(self)
-        if self.model.quantiles and self.loss != "mae":
+        if self.model.quantiles and not self.distribution and self.loss != "mae":
             raise NHITSInputError(
                 f"quantile forecasts train with the pinball loss (at the median it is MAE); "
                 f"--loss {self.loss} does not apply: leave it out"
@@ -527,6 +568,7 @@ class NHITSTrainingConfig(TrainerConfig, DataConfig, ModelConfig):
         if self.level:
             fields["quantiles"] = () if self.conformal == "point" else level_quantiles(self.level)
         fields["conformal"] = self.level if self.conformal else ()
+        fields["distribution"] = self.loss if self.loss in DISTRIBUTIONS else ""
         return ModelConfig(**{**fields, **dict.fromkeys(COVARIATE_KINDS, 0)})
 
     def model_for(self, series):

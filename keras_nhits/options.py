@@ -10,7 +10,8 @@ WINDOW_SCALERS = ("identity", "standard", "robust", "minmax")
 SERIES_SCALERS = ("none", "standard", "robust", "minmax")
 FILL_MODES = ("error", "ffill", "interpolate", "zero")
 GAP_MODES = ("warn", "error", "fill")
-LOSSES = ("mae", "mse", "huber")
+# normal and studentt train a parametric head by negative log-likelihood.
+LOSSES = ("mae", "mse", "huber", "normal", "studentt")
 # --conformal: intervals around a point model, or the quantile head's bounds moved.
 CONFORMAL_MODES = ("point", "quantiles")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")

@@ -10,6 +10,7 @@ from keras_nhits.config import COVARIATE_KINDS, ModelConfig
 from keras_nhits.errors import NHITSInputError
 from keras_nhits.layers.conformal_intervals import ConformalIntervals
 from keras_nhits.layers.covariate_scaling import CovariateScaler
+from keras_nhits.layers.distribution_head import DistributionQuantiles
 from keras_nhits.layers.nhits_block import NHITSBlock
 from keras_nhits.layers.quantile_head import MonotoneQuantiles
 from keras_nhits.layers.scaling import WindowScaler
@@ -57,6 +58,10 @@ class NHITS(keras.Model):
         quantiles: tuple of floats in (0, 1), the quantiles to forecast (the median 0.5 is
             added); `()` (default) for a point forecast. Each block then forecasts one channel
             per quantile and `MonotoneQuantiles` makes them non-crossing around the median.
+        distribution: str, `""` (default), `"normal"` or `"studentt"`: with `quantiles`, a
+            parametric head (`DistributionQuantiles`: location and scale per step, the
+            quantiles in closed form), trained by `DistributionLoss` (negative log-likelihood)
+            instead of the monotone quantile head and the pinball loss.
         conformal: tuple of interval levels in percent, e.g. `(80, 90)`: split-conformal
             intervals (`ConformalIntervals`) around the point forecast, or with `quantiles`
             the head's bounds of those levels moved; calibrated after training with
@@ -117,6 +122,7 @@ class NHITS(keras.Model):
         futr_exog=0,
         stat_exog=0,
         quantiles=(),
+        distribution="",
         conformal=(),
         **kwargs,
     ):
@@ -149,7 +155,11 @@ class NHITS(keras.Model):
                 self._block_stack.append(s)
                 self.blocks.append(self._make_block(s, name=f"stack_{s}_block_{b}"))
         self.quantile_head = self.conformal_intervals = None
-        if config.quantiles:
+        if config.distribution:
+            self.quantile_head = DistributionQuantiles(
+                config.distribution, config.quantiles, dtype="float32", name="quantile_head"
+            )
+        elif config.quantiles:
             # float32 under mixed precision too: it adds to the float32 level and scale, and
             # a softplus gap below float16's resolution would tie neighbouring quantiles.
             self.quantile_head = MonotoneQuantiles(
@@ -181,7 +191,8 @@ class NHITS(keras.Model):
             hist_exog=config.hist_exog,
             futr_exog=config.futr_exog,
             stat_exog=config.stat_exog,
-            n_outputs=max(len(config.quantiles), 1),  # the head's; conformal adds no output
+            # The head's channels: loc and scale, or one per quantile; conformal adds none.
+            n_outputs=2 if config.distribution else max(len(config.quantiles), 1),
             dtype=self.dtype_policy,
             name=name,
         )
@@ -379,7 +390,9 @@ class NHITS(keras.Model):
         """
         level, stack_forecasts, loc, scale = self._components(inputs, training=False)
         if self.quantile_head is not None:
-            m = median_index(self.model_config.quantiles)
+            # The median channel: a distribution head's location, else the median's.
+            config = self.model_config
+            m = 0 if config.distribution else median_index(config.quantiles)
             stack_forecasts = [f[..., m] for f in stack_forecasts]
         level = ops.zeros_like(stack_forecasts[0]) + (0.0 if level is None else level)  # [B, H]
         rows = [self.window_scaler.inverse(level, loc, scale)]

@@ -84,3 +84,61 @@ _POINT_LOSSES = {
     "mse": keras.losses.mean_squared_error,
     "huber": keras.losses.huber,
 }
+
+
+@keras.saving.register_keras_serializable(package="keras_nhits")
+class DistributionLoss(keras.losses.Loss):
+    """Negative log-likelihood of a parametric head, read from the quantiles it outputs.
+
+    `DistributionQuantiles` outputs `loc + scale * z(tau)`: the median is `loc`, and `scale` is
+    the quantile farthest from the median minus `loc`, over its `z`. For `e = (y - loc) / scale`
+    the loss is `log scale - log density(e)`: `log scale + e^2 / 2` (normal, constant dropped
+    but kept here so the value is the true NLL), `log scale + (df + 1) / 2 log(1 + e^2 / df)`
+    (Student's t). Raw units shift it by the log of the window's scale, a constant: the
+    gradients are those of the scaled problem.
+
+    Args:
+        distribution: `"normal"` or `"studentt"`.
+        quantiles: the head's quantile levels (the median among them).
+    """
+
+    def __init__(self, distribution, quantiles, name=None, reduction="sum_over_batch_size", **kw):
+        from keras_nhits.probabilistic.distributions import (
+            STUDENTT_DF,
+            log_density_constant,
+            standard_quantiles,
+        )
+        from keras_nhits.probabilistic.levels import median_index
+
+        super().__init__(name=name or f"{distribution}_nll", reduction=reduction, **kw)
+        self.distribution = distribution
+        self.quantiles = parse_quantiles(quantiles, "quantiles")
+        z = standard_quantiles(distribution, self.quantiles, STUDENTT_DF)
+        self._far = max(range(len(z)), key=lambda i: abs(z[i]))
+        self._z_far = z[self._far]
+        if self._z_far == 0:
+            raise NHITSInputError(
+                "a distribution loss needs a quantile other than the median to read the scale"
+            )
+        self._median = median_index(self.quantiles)
+        self._constant = log_density_constant(distribution, STUDENTT_DF)
+        self._df = STUDENTT_DF
+
+    def call(self, y_true, y_pred):
+        y_pred = ops.cast(y_pred, "float32")
+        loc = y_pred[..., self._median]
+        scale = (y_pred[..., self._far] - loc) / self._z_far
+        scale = ops.maximum(scale, 1e-12)
+        e = (ops.cast(y_true, "float32") - loc) / scale
+        if self.distribution == "normal":
+            log_density = self._constant - 0.5 * ops.square(e)
+        else:
+            log_density = self._constant - 0.5 * (self._df + 1.0) * ops.log1p(
+                ops.square(e) / self._df
+            )
+        return ops.mean(ops.log(scale) - log_density, axis=-1)  # [B]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"distribution": self.distribution, "quantiles": list(self.quantiles)})
+        return config

@@ -45,6 +45,7 @@ def export_grid():
     # Conformal intervals around a point forecast and around the head's bounds.
     variants += [{"conformal": (80,)}, {"quantiles": (0.1, 0.9), "conformal": (80,)}]
     variants += [{"conformal": (80,), "mixed_float16": True}]
+    variants += [{"quantiles": (0.1, 0.9), "distribution": d} for d in ("normal", "studentt")]
     return [{**base, **v} for v in variants]
 
 

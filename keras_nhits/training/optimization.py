@@ -28,7 +28,11 @@ def make_loss(name, model=None):
     """The Keras loss for `mae`, `mse` or `huber`; for a quantile head (`model.model_config.
     quantiles`) the pinball loss (the config allows only `mae` with one: the pinball loss at
     the median is half of it); for a point model with conformal intervals, `name` of its
-    median channel."""
+    median channel; for a distribution head its negative log-likelihood."""
+    if model is not None and model.model_config.distribution:
+        from keras_nhits.probabilistic.losses import DistributionLoss
+
+        return DistributionLoss(model.model_config.distribution, model.model_config.quantiles)
     if model is not None and model.model_config.quantiles:
         from keras_nhits.probabilistic.losses import PinballLoss
 

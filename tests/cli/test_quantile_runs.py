@@ -147,6 +147,8 @@ def test_conformal_intervals_are_applied_by_predict_and_the_saved_model(tmp_path
         (["--conformal", "point", "--quantiles", "0.1,0.9"], ["--level", "not intervals"]),
         (["--conformal", "always", "--level", "80"], ["conformal", "point, quantiles"]),
         (["--conformal", "point", "--level", "90", "--val-split", "10"], ["9 validation"]),
+        (["--loss", "normal"], ["--loss normal", "--level"]),
+        (["--loss", "studentt", "--level", "80", "--conformal", "point"], ["quantiles"]),
     ],
 )
 def test_bad_quantile_flags_exit_2_with_one_line_and_write_nothing(tmp_path, flags, words):

@@ -69,3 +69,25 @@ def test_quantile_model_round_trips_through_a_keras_file(rng, tmp_path):
 def test_bad_quantiles_are_refused(quantiles):
     with pytest.raises(NHITSInputError, match="quantiles"):
         NHITS(24, 4, quantiles=quantiles, **TINY)
+
+
+@pytest.mark.parametrize("distribution", ["normal", "studentt"])
+def test_a_distribution_head_gives_sorted_quantiles_around_its_location(rng, distribution):
+    from keras_nhits.probabilistic.losses import DistributionLoss
+
+    model = NHITS(24, 4, quantiles=(0.1, 0.9), distribution=distribution, **TINY)
+    assert [b.n_outputs for b in model.blocks] == [2, 2, 2]  # location and scale
+    model.compile(optimizer="adam", loss=DistributionLoss(distribution, model.quantiles))
+    x = _windows(rng, 64, 24)
+    model.fit(x, x[:, -4:] + rng.normal(size=(64, 4)).astype("float32"), epochs=1, verbose=0)
+    y = to_numpy(model(x))
+    assert y.shape == (64, 4, 3) and np.all(np.diff(y, axis=-1) > 0)
+    parts = to_numpy(model.decompose(x))
+    np.testing.assert_allclose(parts.sum(axis=1), y[..., 1], rtol=1e-4, atol=1e-2)
+    again = NHITS.from_config(model.get_config())
+    assert again.model_config.distribution == distribution
+
+
+def test_a_distribution_head_needs_quantiles_to_report():
+    with pytest.raises(NHITSInputError, match="normal head reports quantiles"):
+        NHITS(24, 4, distribution="normal", **TINY)

@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 
 from keras_nhits.probabilistic.losses import PinballLoss
 
@@ -31,3 +32,31 @@ def test_round_trips_through_keras_serialization():
     loss = PinballLoss((0.1, 0.9))
     again = keras.losses.deserialize(keras.losses.serialize(loss))
     assert isinstance(again, PinballLoss) and again.quantiles == (0.1, 0.5, 0.9)
+
+
+@pytest.mark.parametrize("distribution", ["normal", "studentt"])
+def test_distribution_loss_is_the_negative_log_likelihood(distribution, rng):
+    import math
+
+    from keras_nhits.layers.distribution_head import DistributionQuantiles
+    from keras_nhits.probabilistic.distributions import STUDENTT_DF
+    from keras_nhits.probabilistic.losses import DistributionLoss
+
+    quantiles = (0.1, 0.9)
+    head = DistributionQuantiles(distribution, quantiles)
+    params = rng.normal(size=(6, 4, 2)).astype("float32")
+    y = rng.normal(size=(6, 4)).astype("float32")
+    q = head(params)
+    got = float(keras.ops.convert_to_numpy(DistributionLoss(distribution, quantiles)(y, q)))
+    loc = params[..., 0].astype(np.float64)
+    scale = np.log1p(np.exp(params[..., 1].astype(np.float64))) + 1e-3
+    e = (y - loc) / scale
+    if distribution == "normal":
+        log_pdf = -0.5 * math.log(2 * math.pi) - 0.5 * e**2 - np.log(scale)
+    else:
+        df = STUDENTT_DF
+        log_pdf = (
+            math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+            - (df + 1) / 2 * np.log1p(e**2 / df) - np.log(scale)
+        )  # fmt: skip
+    np.testing.assert_allclose(got, -log_pdf.mean(), rtol=1e-4)

@@ -56,3 +56,13 @@ def test_a_validation_split_too_small_to_calibrate_is_refused_before_training(tm
     with pytest.raises(NHITSInputError, match="at least 9 validation windows for the 90 %"):
         _fit(tmp_path, frame, level=(90,), conformal="point", val_split=10)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("loss", ["normal", "studentt"])
+def test_a_parametric_head_trains_by_likelihood_and_is_scored(tmp_path, loss):
+    result = _fit(tmp_path, seasonal_frame(2, 400, noise=0.5), level=(80,), loss=loss, epochs=2)
+    model, metrics = result
+    assert model.model_config.distribution == loss and model.quantiles == (0.1, 0.5, 0.9)
+    assert np.isfinite(metrics["history"][-1]["loss"])
+    intervals = metrics["probabilistic"]["test"]["intervals"]["80"]
+    assert 0 < intervals["coverage"] <= 1 and intervals["width"] > 0
