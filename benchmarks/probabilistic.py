@@ -46,7 +46,6 @@ A script that prints figures, never a unit test.
 import argparse
 import math
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -55,6 +54,7 @@ import time
 # long_horizon.py's; it imports NumPy and Polars at the top and keras only inside functions.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import long_horizon  # noqa: E402
+from report_tools import cell, cpu_model, mean_of  # noqa: E402
 
 LEVELS = (80, 90)
 METHODS = {  # name: (label, NHITSTrainer overrides)
@@ -118,27 +118,6 @@ def _interval_figures(scores):
 # === Report ===
 
 
-def cpu_model():
-    """The CPU's model name from /proc/cpuinfo (empty where there is none)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
-
-
-def _mean(runs, key):
-    values = [r[key] for r in runs if r.get(key) is not None]
-    return statistics.fmean(values) if values else math.nan
-
-
-def _cell(value, digits=3):
-    return "-" if math.isnan(value) else f"{value:.{digits}f}"
-
-
 def print_table(rows):
     """rows: (dataset, label, runs, point runs or None), runs the figures of each seed."""
     print(
@@ -147,12 +126,12 @@ def print_table(rows):
     )
     print("|---|---|---|---|---|---|---|---|")
     for dataset, label, runs, point in rows:
-        mae = _mean(runs, "mae")
-        change = 100.0 * (mae / _mean(point, "mae") - 1.0) if point else math.nan
+        mae = mean_of(runs, "mae")
+        change = 100.0 * (mae / mean_of(point, "mae") - 1.0) if point else math.nan
         print(
-            f"| {dataset} | {label} | {_cell(_mean(runs, 'cov80'))} | "
-            f"{_cell(_mean(runs, 'cov90'))} | {_cell(_mean(runs, 'crps'), 4)} | "
-            f"{_cell(mae, 4)} | {_cell(change, 1)} | {len(runs)} |"
+            f"| {dataset} | {label} | {cell(mean_of(runs, 'cov80'))} | "
+            f"{cell(mean_of(runs, 'cov90'))} | {cell(mean_of(runs, 'crps'), 4)} | "
+            f"{cell(mae, 4)} | {cell(change, 1)} | {len(runs)} |"
         )
 
 

@@ -38,9 +38,7 @@ A script that prints figures, never a unit test.
 
 import argparse
 import logging
-import math
 import os
-import statistics
 import sys
 import time
 import warnings
@@ -50,6 +48,7 @@ import polars as pl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import long_horizon  # noqa: E402
+from report_tools import cell, cpu_model, mean_of  # noqa: E402
 
 LEVELS = (80, 90)
 QUANTILES = (0.05, 0.1, 0.5, 0.9, 0.95)  # MQLoss(level=[80, 90]), sorted
@@ -166,27 +165,6 @@ def run(args, frame, counts, seed):
 # === Report ===
 
 
-def cpu_model():
-    """The CPU's model name from /proc/cpuinfo (empty where there is none)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
-
-
-def _mean(runs, key):
-    values = [r[key] for r in runs if r.get(key) is not None]
-    return statistics.fmean(values) if values else math.nan
-
-
-def _cell(value, digits=3):
-    return "-" if math.isnan(value) else f"{value:.{digits}f}"
-
-
 def print_table(rows):
     """rows: (dataset, runs), runs the scores of each seed."""
     print(
@@ -196,9 +174,9 @@ def print_table(rows):
     print("|---|---|---|---|---|---|---|---|")
     for dataset, runs in rows:
         print(
-            f"| {dataset} | neuralforecast MQLoss | {_cell(_mean(runs, 'cov80'))} | "
-            f"{_cell(_mean(runs, 'cov90'))} | {_cell(_mean(runs, 'crps'), 4)} | "
-            f"{_cell(_mean(runs, 'mae'), 4)} | - | {len(runs)} |"
+            f"| {dataset} | neuralforecast MQLoss | {cell(mean_of(runs, 'cov80'))} | "
+            f"{cell(mean_of(runs, 'cov90'))} | {cell(mean_of(runs, 'crps'), 4)} | "
+            f"{cell(mean_of(runs, 'mae'), 4)} | - | {len(runs)} |"
         )
 
 
