@@ -25,12 +25,10 @@ A script that prints figures, never a unit test.
 
 import argparse
 import dataclasses
-import logging
 import os
 import statistics
 import sys
 import time
-import warnings
 
 import numpy as np
 import polars as pl
@@ -47,6 +45,7 @@ from covariates import (  # noqa: E402
     PATIENCE,
     STEPS_PER_CHECK,
 )
+from report_tools import quiet_logs  # noqa: E402
 
 
 def split_sizes(n, val_split, test_split):
@@ -164,13 +163,6 @@ def run(spec, frame, counts, covariates, seed):
     val = [v for v in getattr(fitted, "valid_trajectories", []) or []]
     best_val = min((float(v[1]) for v in val), default=float("nan"))
     return float(np.mean(np.abs(error))), seconds, best_val
-
-
-def quiet_logs():
-    """Lightning and neuralforecast print a line per fit; only the figures are wanted here."""
-    warnings.filterwarnings("ignore")
-    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
-        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def parse_args(argv=None):

@@ -37,18 +37,16 @@ A script that prints figures, never a unit test.
 """
 
 import argparse
-import logging
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 import polars as pl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import long_horizon  # noqa: E402
-from report_tools import cell, cpu_model, mean_of  # noqa: E402
+from report_tools import cell, cpu_model, mean_of, quiet_logs  # noqa: E402
 
 LEVELS = (80, 90)
 QUANTILES = (0.05, 0.1, 0.5, 0.9, 0.95)  # MQLoss(level=[80, 90]), sorted
@@ -178,13 +176,6 @@ def print_table(rows):
             f"{cell(mean_of(runs, 'cov90'))} | {cell(mean_of(runs, 'crps'), 4)} | "
             f"{cell(mean_of(runs, 'mae'), 4)} | - | {len(runs)} |"
         )
-
-
-def quiet_logs():
-    """Lightning and neuralforecast print a line per fit; only the figures are wanted here."""
-    warnings.filterwarnings("ignore")
-    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
-        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def parse_args(argv=None):

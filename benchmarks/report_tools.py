@@ -1,11 +1,13 @@
-"""What the probabilistic benchmark scripts print with: the CPU's name, means, table cells.
+"""What the benchmark scripts print with: the CPU's name, means, table cells, quiet peer logs.
 
-Plain Python (no NumPy, Keras or torch), so that both the keras_nhits script and the
-neuralforecast one, which run in different virtual environments, import it.
+Plain Python (no NumPy, Keras or torch), so that both the keras_nhits scripts and the
+neuralforecast ones, which run in different virtual environments, import it.
 """
 
+import logging
 import math
 import statistics
+import warnings
 
 
 def cpu_model():
@@ -29,3 +31,10 @@ def mean_of(runs, key):
 def cell(value, digits=3):
     """A table cell: `-` for nan, else the value with `digits` decimals."""
     return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def quiet_logs():
+    """Lightning and neuralforecast print a line per fit; only the figures are wanted here."""
+    warnings.filterwarnings("ignore")
+    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
