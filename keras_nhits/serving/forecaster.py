@@ -35,10 +35,8 @@ from keras_nhits.serving.run_record import (
     run_covariates,
     run_levels,
     run_settings,
-    saved_model_quantiles,
-    saved_model_settings,
-    sibling_run_levels,
-    sibling_run_settings,
+    saved_model_record,
+    sibling_run_record,
 )
 
 __all__ = ["DATA_OPTIONS", "Forecaster", "csv_time_format", "forecast_frame", "load_forecaster"]
@@ -301,8 +299,7 @@ def _from_keras_file(path):
 
     import keras_nhits.models  # noqa: F401  (registers NHITS, which the file names)
 
-    options, covariates = sibling_run_settings(path)
-    levels = sibling_run_levels(path)
+    options, covariates, levels = sibling_run_record(path)
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises several types for damaged or unsafe files
@@ -318,7 +315,7 @@ def _from_saved_model(folder):
     from keras_nhits.config import COVARIATE_KINDS
     from keras_nhits.saving.saved_model_safety import check_saved_model
 
-    options, covariates = saved_model_settings(folder)
+    options, covariates, quantiles, levels = saved_model_record(folder)
     check_saved_model(folder)
     try:
         loaded = tf.saved_model.load(folder)
@@ -343,7 +340,7 @@ def _from_saved_model(folder):
         )
     counts = [_channels(inputs.get(kind)) for kind in COVARIATE_KINDS]
     _check_counts(*counts, covariates, f"SavedModel {folder}")
-    quantiles, levels = _saved_model_quantiles(folder, outputs)
+    _check_quantiles_output(folder, outputs, quantiles)
     key = "quantiles" if quantiles else "forecast"
 
     def predict(x):
@@ -357,21 +354,19 @@ def _from_saved_model(folder):
     )
 
 
-def _saved_model_quantiles(folder, outputs):
-    """The quantiles and levels of a SavedModel whose signature has a `quantiles` output,
-    checked against its `keras_nhits.json`; `((), ())` for a point model."""
-    quantiles, levels = saved_model_quantiles(folder)
+def _check_quantiles_output(folder, outputs, quantiles):
+    """Refuses a SavedModel whose signature's `quantiles` output does not have the channels
+    of the `quantiles` its `keras_nhits.json` names (both absent for a point model)."""
     output = outputs.get("quantiles")
     channels = None if output is None or output.shape.rank != 3 else output.shape[-1]
     if output is None and not quantiles:
-        return (), ()
+        return
     if channels is None or channels != len(quantiles):
         raise NHITSInputError(
             f"SavedModel {folder}: its quantiles output ({channels} channels) does not match "
             f"the {len(quantiles)} quantiles of its keras_nhits.json; re-export the model "
             "with python -m keras_nhits.export"
         )
-    return quantiles, levels
 
 
 def _channels(spec):

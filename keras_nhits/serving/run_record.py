@@ -128,34 +128,14 @@ def export_record(record, source, quantiles=()):
     }
 
 
-def saved_model_quantiles(folder):
-    """`(quantiles, levels)` of a SavedModel's `keras_nhits.json` (`((), ())` without)."""
+def saved_model_record(folder):
+    """`(options, covariates, quantiles, levels)` of the `keras_nhits.json` in a SavedModel
+    folder, read once: the data options, the covariate record, the quantiles of the
+    signature's `quantiles` output and the interval levels (`({}, {}, (), ())` when there is
+    no such file)."""
     path = os.path.join(folder, EXPORT_RECORD)
     if not os.path.isfile(path):
-        return (), ()
-    record = read_json(path, "re-export the model", MAX_RECORD_BYTES)
-    quantiles = parse_quantiles(record.get("quantiles", []), f"{path}: quantiles")
-    return quantiles, parse_levels(record.get("level", []), f"{path}: level")
-
-
-def sibling_run_levels(path):
-    """The `--level` of the run folder a `.keras` file sits in (`()` outside one)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        record = read_config(folder)
-    except NHITSInputError:
-        return ()
-    if record.get("format") != "keras_nhits":
-        return ()
-    return run_levels(record, os.path.join(folder, CONFIG_FILE))
-
-
-def saved_model_settings(folder):
-    """The data options and covariate record of `keras_nhits.json` in a SavedModel folder
-    (`({}, {})` when there is none)."""
-    path = os.path.join(folder, EXPORT_RECORD)
-    if not os.path.isfile(path):
-        return {}, {}
+        return {}, {}, (), ()
     record = read_json(path, "re-export the model", MAX_RECORD_BYTES)
     options = record.get("data_options")
     if not isinstance(options, dict):
@@ -163,18 +143,21 @@ def saved_model_settings(folder):
     options = _checked_options(
         {k: v for k, v in options.items() if k in DATA_OPTIONS}, f"{path}: data_options"
     )
-    return options, read_covariate_record(record.get("covariates"), path)
+    covariates = read_covariate_record(record.get("covariates"), path)
+    quantiles = parse_quantiles(record.get("quantiles", []), f"{path}: quantiles")
+    return options, covariates, quantiles, parse_levels(record.get("level", []), f"{path}: level")
 
 
-def sibling_run_settings(path):
-    """The data options and covariate record of the run folder a `.keras` file sits in
-    (`({}, {})` outside a run folder)."""
+def sibling_run_record(path):
+    """`(options, covariates, levels)` of the run folder a `.keras` file sits in, its
+    `config.json` read once (`({}, {}, ())` outside a run folder)."""
     folder = os.path.dirname(os.path.abspath(path))
     config = os.path.join(folder, CONFIG_FILE)
     try:
         record = read_config(folder)
     except NHITSInputError:  # no config.json, or one that is not ours: nothing to reuse
-        return {}, {}
+        return {}, {}, ()
     if record.get("format") != "keras_nhits":
-        return {}, {}
-    return run_settings(record, config)[0], run_covariates(record, config)
+        return {}, {}, ()
+    options = run_settings(record, config)[0]
+    return options, run_covariates(record, config), run_levels(record, config)
