@@ -55,8 +55,7 @@ def predict(config):
     if output:
         check_output(output, config.data, config.future)
     start_backend_quietly()
-    from keras_nhits.data import load_series
-    from keras_nhits.data.covariate_record import reader_covariates, with_recorded_static
+    from keras_nhits.serving.forecast_data import load_forecast_data
     from keras_nhits.serving.forecaster import (
         check_future,
         csv_time_format,
@@ -67,8 +66,7 @@ def predict(config):
     forecaster = load_forecaster(config.model)
     check_future(forecaster, config.future)  # before the data is read and its report printed
     options = config.reader_options(forecaster.data_options)
-    series = load_series(config.data, **options, **reader_covariates(forecaster.covariates))
-    series = with_recorded_static(series, forecaster.covariates)
+    series = load_forecast_data(forecaster, config.data, options)
     for line in series.report:
         print(line, file=sys.stderr if not output else sys.stdout)
     time_col = series.columns.get("time") or "ds"

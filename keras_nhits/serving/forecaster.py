@@ -25,9 +25,8 @@ import numpy as np
 import polars as pl
 
 from keras_nhits.data import SeriesScaler, last_windows
-from keras_nhits.data.splits import MAX_MODEL_VALUE
 from keras_nhits.errors import NHITSInputError, first_line
-from keras_nhits.probabilistic.levels import median_index, quantile_columns
+from keras_nhits.probabilistic.levels import quantile_columns
 from keras_nhits.saving.safetensors import CONFIG_FILE, WEIGHTS_FILE, read_config
 from keras_nhits.serving.future_values import future_values
 from keras_nhits.serving.run_record import (
@@ -38,8 +37,16 @@ from keras_nhits.serving.run_record import (
     saved_model_record,
     sibling_run_record,
 )
+from keras_nhits.serving.window_forecasts import forecast_columns, window_forecasts
 
-__all__ = ["DATA_OPTIONS", "Forecaster", "csv_time_format", "forecast_frame", "load_forecaster"]
+__all__ = [
+    "DATA_OPTIONS",
+    "Forecaster",
+    "csv_time_format",
+    "forecast_frame",
+    "forecaster_from_record",
+    "load_forecaster",
+]
 
 
 @dataclasses.dataclass
@@ -116,40 +123,14 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", fu
     columns) or not finite.
     """
     windows = last_windows(series_set, forecaster.input_size)
-    x = windows.x.astype(np.float32)
-    which = None
-    if forecaster.scaler is not None and forecaster.scaler.method != "none":
-        which = _scaler_rows(forecaster.scaler, windows.ids)
-        x = forecaster.scaler.transform(x.astype(np.float64), which).astype(np.float32)
-    _check_range(x, windows.ids)
     inputs = _model_inputs(forecaster, series_set, windows, future)
-    if isinstance(inputs, dict):
-        inputs["history"] = x
-    else:
-        inputs = x
-    y = np.asarray(forecaster.predict(inputs), dtype=np.float64)
-    bad = ~np.isfinite(y.reshape(len(y), -1)).all(axis=1)
-    if bad.any():
-        raise NHITSInputError(
-            f"series {windows.ids[int(np.argmax(bad))]!r}: the model's forecast is not finite; "
-            "check that series' last values and the model's weights"
-        )
-    if which is not None:
-        y = forecaster.scaler.inverse_transform(y, which)
+    y = window_forecasts(forecaster, inputs, windows.ids)
     columns = {}
     if len(windows.ids) > 1:
         columns[id_col] = np.repeat(np.asarray(windows.ids, dtype=object), forecaster.horizon)
     times = [windows.future_times(i, forecaster.horizon) for i in range(len(windows.ids))]
     columns[time_col] = np.concatenate(times)
-    # float32 is the model's precision: float64 digits beyond it would be noise.
-    if not forecaster.quantiles:
-        columns["forecast"] = pl.Series(y.reshape(-1), dtype=pl.Float32)
-        return pl.DataFrame(columns)
-    position = {q: i for i, q in enumerate(forecaster.quantiles)}
-    median = y[..., median_index(forecaster.quantiles)]
-    columns["forecast"] = pl.Series(median.reshape(-1), dtype=pl.Float32)
-    for name, q in quantile_columns(forecaster.quantiles, forecaster.levels).items():
-        columns[name] = pl.Series(y[..., position[q]].reshape(-1), dtype=pl.Float32)
+    columns.update(forecast_columns(forecaster, y))
     return pl.DataFrame(columns)
 
 
@@ -204,29 +185,6 @@ def csv_time_format(frame, time_col):
     if ((ticks % 1_000_000) == 0).all():
         return "%Y-%m-%d %H:%M:%S"
     return "%Y-%m-%d %H:%M:%S%.f"
-
-
-def _check_range(x, ids):
-    """Refuses last windows the float32 model cannot take (the limit training applies)."""
-    peaks = np.max(np.abs(x), axis=1) if x.size else np.zeros(0)
-    bad = ~(peaks <= MAX_MODEL_VALUE)  # NaN and inf included
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise NHITSInputError(
-            f"series {ids[i]!r} reaches {float(peaks[i]):.3g} in its last window: beyond the "
-            f"float32 model's range |x| <= {MAX_MODEL_VALUE:.0e}; rescale the target column"
-        )
-
-
-def _scaler_rows(scaler, ids):
-    index = {name: i for i, name in enumerate(scaler.ids)}
-    unknown = [name for name in ids if name not in index]
-    if unknown:
-        raise NHITSInputError(
-            f"series {', '.join(unknown[:3])} not seen in training: the run was trained with "
-            f"--series-scaler {scaler.method}, whose statistics are per series"
-        )
-    return np.array([index[name] for name in ids])
 
 
 def _keras_forecaster(model, options, scaler, source, covariates, levels=()):
@@ -285,13 +243,22 @@ def _from_run_folder(folder):
     from keras_nhits.saving.safetensors import load_model
 
     record = read_config(folder)
-    source = os.path.join(folder, CONFIG_FILE)
-    options, scaler_record = run_settings(record, source)
-    covariates = run_covariates(record, source)
-    levels = run_levels(record, source)
-    model = load_model(folder)
+    return forecaster_from_record(load_model(folder), record, folder)
+
+
+def forecaster_from_record(model, record, source):
+    """A `Forecaster` of a Keras NHITS and its run record (what `config.json` holds: the
+    `training` and `data` sections), as a trainer holds them after fit or load.
+
+    Raises `NHITSInputError` naming `source` for a record that is damaged or does not belong
+    to the model (other covariates, levels the model has no quantiles for).
+    """
+    where = os.path.join(source, CONFIG_FILE) if os.path.isdir(source) else source
+    options, scaler_record = run_settings(record, where)
+    covariates = run_covariates(record, where)
+    levels = run_levels(record, where)
     scaler = SeriesScaler.from_dict(scaler_record) if scaler_record else None
-    return _keras_forecaster(model, options, scaler, folder, covariates, levels)
+    return _keras_forecaster(model, options, scaler, source, covariates, levels)
 
 
 def _from_keras_file(path):

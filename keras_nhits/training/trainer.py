@@ -102,6 +102,7 @@ class NHITSTrainer:
         self.log = log
         self.model = None
         self.metrics = None
+        self.record = None  # the run record (config.json's training and data sections)
         self._plotted = []  # the series forecast.png draws, checked by fit() before training
 
     # === Training ===
@@ -206,7 +207,8 @@ class NHITSTrainer:
             "dtype_policy": keras.config.dtype_policy().name,
         }
         self.model, self.metrics = model, metrics
-        self._write_outputs(output, source, raw, splits, windows)
+        self.record = self._record(source, raw, splits)
+        self._write_outputs(output, raw, splits, windows)
         self.log(summary_line(metrics))
         return TrainingResult(model, metrics, output)
 
@@ -316,11 +318,11 @@ class NHITSTrainer:
             )
         return scores, season, windows
 
-    def _write_outputs(self, output, source, raw, splits, windows):
+    def _write_outputs(self, output, raw, splits, windows):
         cfg = self.config
         with atomic_output(os.path.join(output, "model.keras")) as temp:
             self.model.save(str(temp))
-        save_model(self.model, output, extra=self._record(source, raw, splits))
+        save_model(self.model, output, extra=self.record)
         write_json_atomic(os.path.join(output, METRICS_FILE), self.metrics)
         self._plot(output, raw, splits, windows)
         if cfg.export:
@@ -329,7 +331,7 @@ class NHITSTrainer:
             export_saved_model(
                 self.model,
                 os.path.join(output, SAVED_MODEL_DIR),
-                record=self._record(source, raw, splits),
+                record=self.record,
             )
 
     def _plot(self, output, raw, splits, windows):
@@ -371,6 +373,77 @@ class NHITSTrainer:
             "backend": keras.backend.backend(),
         }
 
+    # === Forecasting ===
+
+    def forecaster(self):
+        """The trained model as a `Forecaster` (`keras_nhits.serving.forecaster`): the run's
+        reader settings, series scaler, covariates and levels, the path predict serves by."""
+        from keras_nhits.serving.forecaster import forecaster_from_record
+
+        if self.model is None:
+            raise NHITSInputError("nothing to forecast with: call fit() or load() first")
+        record = self.record or {"training": self.config.to_dict()}
+        return forecaster_from_record(self.model, record, self.config.output or "the model")
+
+    def predict(self, data, future=None):
+        """The `horizon` steps after the end of every series of `data`, in long format.
+
+        Args:
+            data: a path, Polars or pandas DataFrame or array, read with the run's settings
+                (target, time and id columns, fill, gaps, freq, covariates).
+            future: for a model trained with future-known covariates, their values over the
+                horizon: a path or DataFrame with the time column, the id column for long
+                data and the columns (as `predict --future`).
+
+        Returns the frame `python -m keras_nhits.predict` writes: the id column when there are
+        several series, the time column continued at each series' step, `forecast` and a
+        quantile model's interval columns (`forecast-lo-80`, ...). A Polars DataFrame, or
+        pandas when `data` is pandas. Raises `NHITSInputError` for data the run cannot read.
+
+        Example:
+            >>> trainer = NHITSTrainer.load("runs/demo")  # doctest: +SKIP
+            >>> trainer.predict("prices.csv").head()  # doctest: +SKIP
+        """
+        from keras_nhits.backtesting.frames import user_frame
+        from keras_nhits.serving.forecast_data import load_forecast_data
+        from keras_nhits.serving.forecaster import forecast_frame
+
+        forecaster = self.forecaster()
+        series = load_forecast_data(forecaster, data)
+        frame = forecast_frame(
+            forecaster,
+            series,
+            id_col=series.columns.get("id") or "unique_id",
+            time_col=series.columns.get("time") or "ds",
+            future=future,
+        )
+        return user_frame(frame, data)
+
+    def cross_validation(self, data, n_windows=1, step_size=1):
+        """Rolling-origin forecasts of the trained model: `n_windows` cutoffs per series,
+        `step_size` steps apart, the latest forecast ending on each series' last value.
+
+        Every cutoff is forecast in one batched pass through the serving path (the run's
+        scaler, raw units back). A forecast reads the target only up to its cutoff, and
+        future-known covariates over its horizon from `data`.
+
+        Returns a long frame, one row per series, cutoff and horizon step: (the id column,) the
+        time column, `cutoff`, the actual `y` and the forecast columns of `predict`. A Polars
+        DataFrame, or pandas when `data` is pandas. The scores behind `python -m
+        keras_nhits.backtest` come from `keras_nhits.backtesting.backtest.run_backtest`.
+
+        Example:
+            >>> cv = trainer.cross_validation("prices.csv", n_windows=30)  # doctest: +SKIP
+            >>> (cv["y"] - cv["forecast"]).abs().mean()  # doctest: +SKIP
+        """
+        from keras_nhits.backtesting.backtest import run_backtest
+        from keras_nhits.backtesting.frames import user_frame
+
+        backtest = run_backtest(
+            self.forecaster(), data, n_windows, step_size, self.config.season_length
+        )
+        return user_frame(backtest.frame, data)
+
     # === Saving ===
 
     def save(self, folder):
@@ -384,7 +457,9 @@ class NHITSTrainer:
         write_marker(folder, "run")
         with atomic_output(os.path.join(folder, "model.keras")) as temp:
             self.model.save(str(temp))
-        save_model(self.model, folder, extra={"training": self.config.to_dict()})
+        # The run record keeps the data section (columns, series scaler, covariates) that
+        # predict and the backtest need; a trainer without one records its config.
+        save_model(self.model, folder, extra=self.record or {"training": self.config.to_dict()})
 
     @classmethod
     def load(cls, folder, log=print):
@@ -393,6 +468,7 @@ class NHITSTrainer:
         config = NHITSTrainingConfig.from_dict(record.get("training", {}))
         trainer = cls(config, log=log)
         trainer.model = load_safetensors_model(folder)
+        trainer.record = record
         metrics_path = os.path.join(folder, METRICS_FILE)
         trainer.metrics = (
             read_json(metrics_path, "train the run again") if os.path.exists(metrics_path) else None
