@@ -10,6 +10,7 @@ COMMANDS = {
     "train": "train N-HiTS on a CSV/Parquet file (default: the bundled sample)",
     "predict": "forecast from a run folder, a .keras file or a SavedModel",
     "export": "write a run's model as a TensorFlow SavedModel",
+    "backtest": "rolling-origin forecasts of a trained model, scored against naive baselines",
 }
 
 

@@ -106,11 +106,22 @@ def write_forecasts(frame, output, time_format):
 # === Output checks ===
 
 
-def check_output(output, data, future=""):
-    """Refuses an `--output` predict must not write, before the model or data are read."""
+def check_output(
+    output,
+    data,
+    future="",
+    is_ours=None,
+    owner="a forecast file predict wrote",
+    formats=OUTPUT_FORMATS,
+):
+    """Refuses an `--output` predict (or the backtest) must not write, before the model or
+    data are read: an unknown format, a folder, a file the command reads or one inside the
+    data folder, a folder that cannot be written, an existing file that `is_ours` (default
+    `is_forecast_file`) does not recognise as `owner`."""
     from keras_nhits.saving.ownership import is_within, refuse_overlap
 
-    if not output.endswith(OUTPUT_FORMATS):
+    is_ours = is_forecast_file if is_ours is None else is_ours
+    if formats and not output.endswith(formats):
         raise NHITSInputError(
             f"--output {output}: unknown format; use a .csv or .parquet file name"
         )
@@ -127,10 +138,10 @@ def check_output(output, data, future=""):
             "data; nothing was written: choose a file outside it"
         )
     check_output_parent(output, makes_parents=False)
-    if os.path.lexists(output) and not is_forecast_file(output):
+    if os.path.lexists(output) and not is_ours(output):
         raise NHITSInputError(
-            f"--output {output} exists and is not a forecast file predict wrote; nothing was "
-            "changed: choose a new file name or remove it yourself"
+            f"--output {output} exists and is not {owner}; nothing was changed: choose a new "
+            "file name or remove it yourself"
         )
 
 

@@ -24,7 +24,7 @@ READER_DEFAULTS = {
 }
 
 
-def _run_setting(help_text, choices=None):
+def run_setting(help_text, choices=None):
     """A reader setting of predict: None (the default) takes the run's."""
     # argparse-dataclass calls a field's annotation to convert its flag, and `str | None` is not
     # callable: the flag's type is given explicitly.
@@ -66,34 +66,23 @@ class PredictConfig:
             "column, the id column for long data, the run's --futr-exog columns)"
         },
     )
-    target: str | None = _run_setting("target column(s) (default: the run's)")
-    time_col: str | None = _run_setting("time column (default: the run's)")
-    id_col: str | None = _run_setting("id column (default: the run's)")
-    fill: str | None = _run_setting(
+    target: str | None = run_setting("target column(s) (default: the run's)")
+    time_col: str | None = run_setting("time column (default: the run's)")
+    id_col: str | None = run_setting("id column (default: the run's)")
+    fill: str | None = run_setting(
         "missing target values (default: the run's, else error)", FILL_MODES
     )
-    gaps: str | None = _run_setting(
+    gaps: str | None = run_setting(
         "gaps in the time index (default: the run's, else warn)", GAP_MODES
     )
-    freq: str | None = _run_setting(
+    freq: str | None = run_setting(
         "step of the time index, as train --freq: h, 30min, D, B (business days), W, MS, ME, QS, "
         "YS or a Polars duration (default: the run's, else inferred per series)"
     )
 
     def __post_init__(self):
-        _check_paths(self, ("model", "data", "output", "future"))
-        for name in READER_DEFAULTS:
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                raise NHITSInputError(f"{name} must be a text or None; received {value!r}")
-        for name, modes in (("fill", FILL_MODES), ("gaps", GAP_MODES)):
-            if getattr(self, name) is not None:
-                check_choice(name, getattr(self, name), modes)
-        if self.freq is not None and self.freq.strip():
-            # Imported here: it loads NumPy (no backend), which a config otherwise does not.
-            from keras_nhits.data.frequency import parse_freq
-
-            parse_freq(self.freq)
+        check_paths(self, ("model", "data", "output", "future"))
+        check_reader_settings(self)
 
     def reader_options(self, run_options):
         """The `load_series` keywords: each setting given here, else the run's, else the default.
@@ -121,10 +110,27 @@ class ExportConfig:
     output: str = field(metadata={"help": "SavedModel folder to write"})
 
     def __post_init__(self):
-        _check_paths(self, ("model", "output"))
+        check_paths(self, ("model", "output"))
 
 
-def _check_paths(config, names):
+def check_reader_settings(config):
+    """Refuses a reader setting of `config` (`READER_DEFAULTS`' fields) that is neither None
+    nor a valid text: fill and gaps among their modes, freq a step `parse_freq` reads."""
+    for name in READER_DEFAULTS:
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, str):
+            raise NHITSInputError(f"{name} must be a text or None; received {value!r}")
+    for name, modes in (("fill", FILL_MODES), ("gaps", GAP_MODES)):
+        if getattr(config, name) is not None:
+            check_choice(name, getattr(config, name), modes)
+    if config.freq is not None and config.freq.strip():
+        # Imported here: it loads NumPy (no backend), which a config otherwise does not.
+        from keras_nhits.data.frequency import parse_freq
+
+        parse_freq(config.freq)
+
+
+def check_paths(config, names):
     """Each field in `names` holds a text (a path object is taken as its text)."""
     for name in names:
         value = getattr(config, name)
