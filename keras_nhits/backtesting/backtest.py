@@ -34,7 +34,9 @@ class Backtest:
     forecasts: BacktestForecasts
 
 
-def run_backtest(forecaster, data, n_windows, step_size=1, season_length=0, options=None):
+def run_backtest(
+    forecaster, data, n_windows, step_size=1, season_length=0, options=None, walk_forward=None
+):
     """Backtests `forecaster` on `data` at `n_windows` cutoffs per series, `step_size` apart.
 
     Args:
@@ -44,13 +46,17 @@ def run_backtest(forecaster, data, n_windows, step_size=1, season_length=0, opti
         season_length: the seasonal-naive baseline's and MASE's season; 0 (the default) takes
             the one of the data's step (`season_length_for`: 24 for hourly data, 7 daily ...).
         options: the `load_series` keywords (default: the run's reader settings).
+        walk_forward: a `WalkForward` to refit the model as the cutoffs advance
+            (`keras_nhits.backtesting.refit`); its plan and refits go in the record's `refit`.
 
     Raises `NHITSInputError` for data the reader refuses and series too short for the cutoffs.
     """
     series = load_forecast_data(forecaster, data, options)
     if not season_length:
         season_length = season_length_for(series.freqs[0] if series.freqs else None)
-    result = backtest_forecasts(forecaster, series, n_windows, step_size, season_length)
+    result = backtest_forecasts(
+        forecaster, series, n_windows, step_size, season_length, walk_forward
+    )
     frame = cross_validation_frame(
         forecaster,
         series,
@@ -59,4 +65,6 @@ def run_backtest(forecaster, data, n_windows, step_size=1, season_length=0, opti
         time_col=series.columns.get("time") or "ds",
     )
     record = backtest_record(forecaster, series, result, n_windows, step_size)
+    if walk_forward is not None:
+        record["refit"] = walk_forward.summary()
     return Backtest(frame, record, series, result)

@@ -3,6 +3,7 @@
 
 from dataclasses import dataclass, field
 
+from keras_nhits.backtesting.refit import DEFAULT_REFIT_STEPS
 from keras_nhits.errors import NHITSInputError, check_int
 from keras_nhits.options import FILL_MODES, GAP_MODES, MAX_WINDOW
 from keras_nhits.serving.config import (
@@ -29,6 +30,11 @@ class BacktestConfig:
         output: the long forecasts (`.csv` or `.parquet`); beside it `<name>.backtest.json`
             (the scores) and `<name>.backtest.png` (the picture). Empty (the default) writes
             the forecasts as CSV on stdout and the summary on stderr.
+        refit: retrain the model before every `refit`-th cutoff on the data up to it,
+            warm-started (0, the default: no refit); needs a run folder as `model`.
+        train_length: with `refit`, the steps up to each cutoff a refit trains on (0, the
+            default: all of them).
+        refit_steps: optimizer steps per refit (default 100).
         season_length: the seasonal-naive baseline's and MASE's season (0: from the step).
         plot_series: the series drawn in the picture (default the first).
         target, time_col, id_col, fill, gaps, freq: the reader settings; None (the default)
@@ -45,6 +51,15 @@ class BacktestConfig:
         default=1, metadata={"help": "cutoffs per series, the latest ending on its last value"}
     )
     step_size: int = field(default=1, metadata={"help": "steps between two cutoffs"})
+    refit: int = field(
+        default=0, metadata={"help": "retrain every K cutoffs, warm-started (0: never)"}
+    )
+    train_length: int = field(
+        default=0, metadata={"help": "with --refit: train on the last T steps (0: all)"}
+    )
+    refit_steps: int = field(
+        default=DEFAULT_REFIT_STEPS, metadata={"help": "optimizer steps per refit"}
+    )
     output: str = field(
         default="",
         metadata={
@@ -73,8 +88,18 @@ class BacktestConfig:
 
     def __post_init__(self):
         check_paths(self, ("model", "data", "output"))
-        for name, low in (("n_windows", 1), ("step_size", 1), ("season_length", 0)):
+        numbers = (
+            ("n_windows", 1),
+            ("step_size", 1),
+            ("season_length", 0),
+            ("refit", 0),
+            ("train_length", 0),
+            ("refit_steps", 1),
+        )
+        for name, low in numbers:
             object.__setattr__(self, name, check_int(name, getattr(self, name), low, MAX_WINDOW))
+        if self.train_length and not self.refit:
+            raise NHITSInputError("--train-length needs --refit: it sets what each refit trains on")
         if self.output and not self.output.endswith(OUTPUT_FORMATS):
             raise NHITSInputError(
                 f"output {self.output}: unknown format; use a .csv or .parquet file name"

@@ -58,7 +58,9 @@ class BacktestForecasts:
     season_length: int = 0
 
 
-def backtest_forecasts(forecaster, series_set, n_windows, step_size=1, season_length=0):
+def backtest_forecasts(
+    forecaster, series_set, n_windows, step_size=1, season_length=0, walk_forward=None
+):
     """Forecasts `n_windows` cutoffs per series, `step_size` steps apart (see `cutoffs`).
 
     Args:
@@ -66,6 +68,9 @@ def backtest_forecasts(forecaster, series_set, n_windows, step_size=1, season_le
         series_set: the data (`load_forecast_data`), with the covariates the model takes.
         n_windows, step_size: the cutoffs, as `cutoff_windows`.
         season_length: the seasonal-naive baseline's season (0: none).
+        walk_forward: a `WalkForward` (`keras_nhits.backtesting.refit`) to refit the model
+            as the cutoffs advance; None (the default) forecasts every cutoff with
+            `forecaster`.
 
     Raises `NHITSInputError` for a series too short for the cutoffs, and what
     `window_forecasts` refuses.
@@ -73,30 +78,51 @@ def backtest_forecasts(forecaster, series_set, n_windows, step_size=1, season_le
     horizon, input_size = forecaster.horizon, forecaster.input_size
     windows = cutoff_windows(series_set, input_size, horizon, n_windows, step_size)
     seasonal = 1 < season_length <= input_size
-    actual, forecasts, naive, snaive = [], [], [], []
-    for begin in range(0, len(windows), CHUNK_WINDOWS):
-        starts = windows.starts[begin : begin + CHUNK_WINDOWS]
-        x, y = window_arrays(series_set, starts, input_size, horizon)
-        ids = [series_set.ids[i] for i in windows.series[begin : begin + CHUNK_WINDOWS]]
-        forecasts.append(window_forecasts(forecaster, x, ids))
-        history = (x["history"] if isinstance(x, dict) else x).astype(np.float64)
-        actual.append(y.astype(np.float64))
-        naive.append(naive_forecast(history, horizon))
-        if seasonal:
-            snaive.append(seasonal_naive_forecast(history, horizon, season_length))
-    forecasts = np.concatenate(forecasts)
-    baselines = {"naive": np.concatenate(naive)}
+    if walk_forward is None:
+        groups = [(forecaster, np.arange(len(windows)))]
+    else:
+        groups = walk_forward.groups(series_set, windows)
+    parts = {"actual": [], "forecasts": [], "naive": [], "seasonal_naive": []}
+    order = []
+    for group_forecaster, rows in groups:
+        for begin in range(0, len(rows), CHUNK_WINDOWS):
+            picked = rows[begin : begin + CHUNK_WINDOWS]
+            x, y = window_arrays(series_set, windows.starts[picked], input_size, horizon)
+            ids = [series_set.ids[i] for i in windows.series[picked]]
+            parts["forecasts"].append(window_forecasts(group_forecaster, x, ids))
+            history = (x["history"] if isinstance(x, dict) else x).astype(np.float64)
+            parts["actual"].append(y.astype(np.float64))
+            parts["naive"].append(naive_forecast(history, horizon))
+            if seasonal:
+                parts["seasonal_naive"].append(
+                    seasonal_naive_forecast(history, horizon, season_length)
+                )
+        order.append(rows)
+    arrays = {name: _in_window_order(chunks, order) for name, chunks in parts.items() if chunks}
+    forecasts = arrays["forecasts"]
+    baselines = {"naive": arrays["naive"]}
     if seasonal:
-        baselines["seasonal_naive"] = np.concatenate(snaive)
+        baselines["seasonal_naive"] = arrays["seasonal_naive"]
     return BacktestForecasts(
         windows=windows,
-        actual=np.concatenate(actual),
+        actual=arrays["actual"],
         forecasts=forecasts,
         point=median_forecasts(forecaster, forecasts),
         cutoff_times=_times(series_set, windows, 0)[1],
         baselines=baselines,
         season_length=int(season_length) if seasonal else 0,
     )
+
+
+def _in_window_order(chunks, order):
+    """The chunks of rows forecast group by group, put back in the order of the windows."""
+    stacked = np.concatenate(chunks)
+    if len(order) == 1:
+        return stacked  # one group of every window, already in order
+    rows = np.concatenate(order)
+    placed = np.empty_like(stacked)
+    placed[rows] = stacked
+    return placed
 
 
 def cross_validation_frame(forecaster, series_set, result, id_col="unique_id", time_col="ds"):

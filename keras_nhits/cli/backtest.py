@@ -1,12 +1,15 @@
 """`python -m keras_nhits.backtest`: rolling-origin forecasts of a trained model, scored.
 
     python -m keras_nhits.backtest --model RUN_DIR_OR_SAVEDMODEL --data FILE --n-windows N
-        [--step-size S] [--output FILE.csv|.parquet]
+        [--step-size S] [--refit K [--train-length T] [--refit-steps N]]
+        [--output FILE.csv|.parquet]
 
 Reads the data as predict does (the run's columns and reader settings; flags override them),
 forecasts `--n-windows` cutoffs per series, `--step-size` steps apart, the latest forecast ending
-on each series' last value, and writes the long forecasts: (the id column,) the time column,
-`cutoff`, the actual `y` and the forecast columns predict writes. Beside `--output` go
+on each series' last value (with `--refit K`, a copy of a run folder's model retrained before
+every K-th cutoff on the data up to it, warm-started, `--refit-steps` steps each, on the last
+`--train-length` steps or all of them), and writes the long forecasts: (the id column,) the time
+column, `cutoff`, the actual `y` and the forecast columns predict writes. Beside `--output` go
 `NAME.backtest.json` (MAE, MSE, ... overall, per cutoff and per series, for the model and the
 naive and seasonal-naive forecasts of the same cutoffs; a quantile model's coverage) and
 `NAME.backtest.png` (the error by cutoff, one series' forecasts over time; needs matplotlib).
@@ -53,9 +56,16 @@ def backtest(config):
     from keras_nhits.serving.forecaster import csv_time_format, load_forecaster
 
     forecaster = load_forecaster(config.model)
+    walker = _walk_forward(config, forecaster) if config.refit else None
     options = forecast_reader_options(forecaster, **config.reader_overrides())
     result = run_backtest(
-        forecaster, config.data, config.n_windows, config.step_size, config.season_length, options
+        forecaster,
+        config.data,
+        config.n_windows,
+        config.step_size,
+        config.season_length,
+        options,
+        walk_forward=walker,
     )
     plotted = _plotted_series(result.series, config.plot_series)
     report = sys.stderr if not config.output else sys.stdout
@@ -70,6 +80,29 @@ def backtest(config):
     write_outputs(config, result, time_format, plotted)
     print(summary_line(result.record))
     return 0
+
+
+def _walk_forward(config, forecaster):
+    """The `WalkForward` of `--refit`: the run folder's model and training config, which a
+    SavedModel or a `.keras` file does not carry."""
+    from keras_nhits.backtesting.refit import refit_plan, walk_forward
+    from keras_nhits.saving.safetensors import CONFIG_FILE
+    from keras_nhits.training.trainer import NHITSTrainer
+
+    if not os.path.isfile(os.path.join(config.model, CONFIG_FILE)):
+        raise NHITSInputError(
+            f"--refit needs a run folder (its training config and weights); {config.model} is "
+            "not one: pass the folder python -m keras_nhits.train wrote"
+        )
+    trainer = NHITSTrainer.load(config.model)
+    plan = refit_plan(
+        config.refit,
+        config.train_length or None,
+        config.refit_steps,
+        forecaster.input_size + forecaster.horizon,
+    )
+    log = (lambda line: print(line, file=sys.stderr)) if not config.output else print
+    return walk_forward(trainer.model, trainer.config, trainer.record, config.model, plan, log)
 
 
 def summary_line(record):

@@ -27,6 +27,7 @@ import time
 
 import keras
 
+from keras_nhits.backtesting.refit import DEFAULT_REFIT_STEPS
 from keras_nhits.config import NHITSTrainingConfig
 from keras_nhits.data import covariate_statistics, load_series, make_dataset, prepare_splits
 from keras_nhits.data.covariate_record import covariate_record
@@ -419,30 +420,70 @@ class NHITSTrainer:
         )
         return user_frame(frame, data)
 
-    def cross_validation(self, data, n_windows=1, step_size=1):
-        """Rolling-origin forecasts of the trained model: `n_windows` cutoffs per series,
-        `step_size` steps apart, the latest forecast ending on each series' last value.
+    def cross_validation(
+        self,
+        data,
+        n_windows=1,
+        step_size=1,
+        refit=False,
+        train_length=None,
+        refit_steps=DEFAULT_REFIT_STEPS,
+    ):
+        """Rolling-origin forecasts: `n_windows` cutoffs per series, `step_size` steps apart,
+        the latest forecast ending on each series' last value.
 
-        Every cutoff is forecast in one batched pass through the serving path (the run's
-        scaler, raw units back). A forecast reads the target only up to its cutoff, and
-        future-known covariates over its horizon from `data`.
+        Args:
+            data: a path, Polars or pandas DataFrame or array, read with the run's settings.
+            n_windows, step_size: the cutoffs.
+            refit: False (the default) forecasts every cutoff with the trained model, in
+                batched passes through the serving path (the run's scaler, raw units back).
+                `K` retrains a copy of the model before every K-th cutoff on the data up to
+                that cutoff, warm-started from the previous weights (`True` is 1); the trained
+                model itself is left as it is.
+            train_length: with `refit`, the steps up to each cutoff a refit trains on (a
+                rolling window); None (the default) trains on everything up to it.
+            refit_steps: optimizer steps per refit, of the run's batch size (default 100).
 
-        Returns a long frame, one row per series, cutoff and horizon step: (the id column,) the
-        time column, `cutoff`, the actual `y` and the forecast columns of `predict`. A Polars
-        DataFrame, or pandas when `data` is pandas. The scores behind `python -m
-        keras_nhits.backtest` come from `keras_nhits.backtesting.backtest.run_backtest`.
+        A forecast reads the target only up to its cutoff and future-known covariates over
+        its horizon; a refit trains on no value after its cutoff. Returns a long frame, one
+        row per series, cutoff and horizon step: (the id column,) the time column, `cutoff`,
+        the actual `y` and the forecast columns of `predict`. A Polars DataFrame, or pandas
+        when `data` is pandas. The scores behind `python -m keras_nhits.backtest` come from
+        `keras_nhits.backtesting.backtest.run_backtest`.
 
         Example:
             >>> cv = trainer.cross_validation("prices.csv", n_windows=30)  # doctest: +SKIP
             >>> (cv["y"] - cv["forecast"]).abs().mean()  # doctest: +SKIP
+            >>> weekly = trainer.cross_validation("prices.csv", 30, refit=5)  # doctest: +SKIP
         """
-        from keras_nhits.backtesting.backtest import run_backtest
         from keras_nhits.backtesting.frames import user_frame
 
-        backtest = run_backtest(
-            self.forecaster(), data, n_windows, step_size, self.config.season_length
-        )
+        backtest = self.backtest(data, n_windows, step_size, refit, train_length, refit_steps)
         return user_frame(backtest.frame, data)
+
+    def backtest(
+        self,
+        data,
+        n_windows=1,
+        step_size=1,
+        refit=False,
+        train_length=None,
+        refit_steps=DEFAULT_REFIT_STEPS,
+    ):
+        """`cross_validation` with its scores: a `keras_nhits.backtesting.backtest.Backtest`
+        (`.frame` the long Polars frame, `.record` what `backtest.json` holds)."""
+        from keras_nhits.backtesting.backtest import run_backtest
+        from keras_nhits.backtesting.refit import refit_plan, walk_forward
+
+        forecaster = self.forecaster()
+        cfg = self.config
+        plan = refit_plan(refit, train_length, refit_steps, cfg.input_size + cfg.horizon)
+        record = self.record or {"training": cfg.to_dict()}
+        source = cfg.output or "the model"
+        walker = walk_forward(self.model, cfg, record, source, plan, self.log)
+        return run_backtest(
+            forecaster, data, n_windows, step_size, cfg.season_length, walk_forward=walker
+        )
 
     # === Saving ===
 
