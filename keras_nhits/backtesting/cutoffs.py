@@ -64,7 +64,8 @@ def cutoff_windows(series_set, input_size, horizon, n_windows, step_size=1):
     short = np.flatnonzero(fits < n_windows)
     if short.size:
         names = ", ".join(
-            f"{series_set.ids[i]} ({int(lengths[i])} steps, {int(fits[i])})" for i in short[:3]
+            f"{series_set.ids[i]} ({int(lengths[i])} steps: {int(fits[i])} windows)"
+            for i in short[:3]
         )
         more = f" and {short.size - 3} more" if short.size > 3 else ""
         raise NHITSInputError(

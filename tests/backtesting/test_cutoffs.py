@@ -37,7 +37,7 @@ def test_the_earliest_cutoff_may_use_the_first_value_but_no_earlier():
     series = _two_series([20])
     w = cutoff_windows(series, 5, 3, n_windows=13)
     assert w.starts.min() == 0
-    with pytest.raises(NHITSInputError, match=r"s0 \(20 steps, 13\); lower n_windows"):
+    with pytest.raises(NHITSInputError, match=r"s0 \(20 steps: 13 windows\); lower n_windows"):
         cutoff_windows(series, 5, 3, n_windows=14)
 
 
@@ -48,7 +48,10 @@ def test_a_series_too_short_is_named_with_how_many_windows_it_holds():
     message = str(error.value)
     assert "4 series cannot hold n_windows=2" in message
     assert "s1 " not in message  # 11 steps hold 2 cutoffs 2 apart
-    assert "s2 (10 steps, 1), s3 (9 steps, 1), s4 (8 steps, 0) and 1 more" in message
+    assert (
+        "s2 (10 steps: 1 windows), s3 (9 steps: 1 windows), s4 (8 steps: 0 windows) and 1 more"
+        in message
+    )
 
 
 @pytest.mark.parametrize("name,value", [("n_windows", 0), ("step_size", 0), ("n_windows", 1.5)])
