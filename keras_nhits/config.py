@@ -438,6 +438,13 @@ class TrainerConfig(StrictFields):
         default="", metadata={"help": "checkpoint folder (default: OUTPUT/checkpoints)"}
     )
     resume: bool = field(default=False, metadata={"help": "continue an interrupted run"})
+    init_from: str = field(
+        default="",
+        metadata={
+            "help": "continue a trained run folder on new data: its architecture, series "
+            "scaling and weights, a fresh optimizer, a new --output"
+        },
+    )
     overwrite: bool = field(
         default=False, metadata={"help": "replace a finished or stopped run in OUTPUT"}
     )

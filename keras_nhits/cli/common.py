@@ -130,14 +130,15 @@ def _shown(value):
     return str(value)
 
 
-def config_from_argv(config_class, argv, prog, description, **parser_options):
+def config_from_argv(config_class, argv, prog, description, complete=None, **parser_options):
     """Parses flags, reads `--config FILE` under them, returns a validated config.
 
     Only the flags typed on the command line override the file, the file overrides the
     defaults. Each value of the file is checked on its own first (a wrong one is refused even
     when a flag replaces it); the relations between fields are checked once all are merged.
     A config class without a `config` field (predict's, export's) takes the flags alone.
-    `parser_options` go to the parser (`formatter_class`).
+    `complete` (train's `inherit_run_settings`) may fill in fields neither gave, from the
+    merged values. `parser_options` go to the parser (`formatter_class`).
     """
     parser = OneLineArgumentParser(
         config_class, prog=prog, description=description, **parser_options
@@ -149,6 +150,8 @@ def config_from_argv(config_class, argv, prog, description, **parser_options):
     if given.get("config"):
         values = config_class.check_values(config_class.read_file(given["config"]))
     values.update(given)
+    if complete is not None:
+        values = complete(values)
     return config_class.from_dict(values)
 
 

@@ -6,6 +6,11 @@ command line win), and bad input ends with one line on stderr and exit code 2, w
 as it was.
 
     python -m keras_nhits.train --data prices.csv --target close --horizon 24 --output runs/close
+    python -m keras_nhits.train --init-from runs/close --data prices_new.csv --epochs 5 \\
+        --output runs/close_new
+
+`--init-from RUN` continues a trained run on new data in a new run folder: RUN's architecture,
+series scaling and weights, its other settings unless given again, a fresh optimizer.
 """
 
 import sys
@@ -17,12 +22,19 @@ from keras_nhits.cli.common import (
     start_backend_quietly,
 )
 from keras_nhits.config import NHITSTrainingConfig
+from keras_nhits.training.init_from import inherit_run_settings
 
 DESCRIPTION = __doc__.split("\n\n")[0]
 
 
 def main(argv):
-    config = config_from_argv(NHITSTrainingConfig, argv, "python -m keras_nhits.train", DESCRIPTION)
+    config = config_from_argv(
+        NHITSTrainingConfig,
+        argv,
+        "python -m keras_nhits.train",
+        DESCRIPTION,
+        complete=inherit_run_settings,
+    )
     hide_gpus_if_cpu_requested(config.gpu)
     start_backend_quietly()
     from keras_nhits.training.trainer import NHITSTrainer

@@ -65,6 +65,32 @@ class SeriesScaler:
             )
         return cls(method, shift, scale, series.ids)
 
+    def keeping(self, other, report=None):
+        """This scaler with `other`'s statistics for the series both know (matched by id).
+
+        `other` must use the same method; `report` gets a line saying how many were kept.
+        """
+        if other.method != self.method:
+            raise NHITSInputError(
+                f"series_scaler={self.method} cannot keep statistics fitted with "
+                f"series_scaler={other.method}"
+            )
+        if self.method == "none":
+            return self
+        known = {series_id: i for i, series_id in enumerate(other.ids)}
+        shift, scale = self.shift.copy(), self.scale.copy()
+        kept = 0
+        for i, series_id in enumerate(self.ids):
+            if series_id in known:
+                shift[i], scale[i] = other.shift[known[series_id]], other.scale[known[series_id]]
+                kept += 1
+        if report is not None:
+            report.add(
+                f"series_scaler={self.method}: {kept} of {len(self.ids)} series keep the "
+                "statistics of the run continued, the others are fitted on their training part"
+            )
+        return SeriesScaler(self.method, shift, scale, self.ids)
+
     def _broadcast(self, stats, values, series_index):
         picked = stats[np.asarray(series_index)]
         return picked.reshape(picked.shape + (1,) * (np.ndim(values) - picked.ndim))

@@ -108,6 +108,7 @@ def prepare_splits(
     test_split=0.2,
     stride=1,
     series_scaler="none",
+    keep_scaler=None,
 ):
     """Splits every series, indexes the windows of each split and fits the series scaler.
 
@@ -119,6 +120,9 @@ def prepare_splits(
         test_split: test part, fraction < 1 or count of steps (default 0.2).
         stride: step between training window starts (default 1); val/test use 1.
         series_scaler: none | standard | robust | minmax, fitted on each training part.
+        keep_scaler: a fitted `SeriesScaler` of the same method whose statistics are kept for
+            the series it knows (a run continued with `init_from` scales them as its parent
+            did); the other series are fitted on their training part.
 
     Returns:
         `Splits`. Series whose training part is shorter than `input_size + horizon` are
@@ -140,6 +144,8 @@ def prepare_splits(
     report = Report()
     keep = _long_enough(series_set, sizes, input_size, horizon, val_split, test_split, report)
     scaler = SeriesScaler.fit(series_set, sizes[:, 0], series_scaler, report=report)
+    if keep_scaler is not None:
+        scaler = scaler.keeping(keep_scaler, report=report)
     scaled = scaler.apply(series_set)
     _check_magnitude(series_set, scaled, keep, series_scaler)
     starts = _window_starts(series_set, sizes, keep, input_size, horizon, stride)

@@ -36,7 +36,7 @@ from keras_nhits.models.nhits import NHITS
 from keras_nhits.sample_data import SAMPLE_PATH
 from keras_nhits.saving.atomic import atomic_output, remove_leftovers, write_json_atomic
 from keras_nhits.saving.json_file import read_json
-from keras_nhits.saving.ownership import check_output_folder, write_marker
+from keras_nhits.saving.ownership import check_output_folder, refuse_overlap, write_marker
 from keras_nhits.saving.run_lock import RunLock
 from keras_nhits.saving.safetensors import load_model as load_safetensors_model
 from keras_nhits.saving.safetensors import read_config, save_model
@@ -44,6 +44,12 @@ from keras_nhits.training.callbacks import BEST_WEIGHTS, run_callbacks
 from keras_nhits.training.devices import configure_devices
 from keras_nhits.training.evaluation import evaluate_per_series, evaluate_split
 from keras_nhits.training.forecast_panels import panel_arguments, plotted_series
+from keras_nhits.training.init_from import (
+    ParentRun,
+    check_architecture,
+    check_model,
+    inherit_run_settings,
+)
 from keras_nhits.training.metrics import season_length_for
 from keras_nhits.training.optimization import (
     jit_compile_setting,
@@ -98,13 +104,24 @@ class NHITSTrainer:
     """
 
     def __init__(self, config=None, log=print, **overrides):
-        config = NHITSTrainingConfig.coerce(config, **overrides)
+        values = (
+            {**(config or {}), **overrides} if config is None or isinstance(config, dict) else {}
+        )
+        if values.get("init_from"):
+            # `init_from=RUN`: the settings not given are RUN's (init_from.py).
+            values = {
+                k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in values.items()
+            }
+            config = NHITSTrainingConfig.coerce(inherit_run_settings(values))
+        else:
+            config = NHITSTrainingConfig.coerce(config, **overrides)
         self.config = config
         self.log = log
         self.model = None
         self.metrics = None
         self.record = None  # the run record (config.json's training and data sections)
         self._plotted = []  # the series forecast.png draws, checked by fit() before training
+        self._parent = None  # the ParentRun of init_from, read by fit()
 
     # === Training ===
 
@@ -118,11 +135,17 @@ class NHITSTrainer:
         source = data if data is not None else (cfg.data or str(SAMPLE_PATH))
         check_tensorboard(cfg.tensorboard)
         check_export_backend(cfg.export)
+        self._parent = None
+        if cfg.init_from:
+            self._parent = ParentRun.load(cfg.init_from)
+            check_architecture(cfg, self._parent)
         raw, splits = self._load(source)
         self._plotted = plotted_series(raw, splits, cfg.plot_series)
         output = os.path.abspath(cfg.output)
         checkpoints = os.path.abspath(cfg.checkpoint_dir or os.path.join(output, "checkpoints"))
-        reads = paths_read(source, cfg.config, cfg.static)
+        if cfg.init_from:
+            refuse_overlap(output, [cfg.init_from], "--output", "the run --init-from continues")
+        reads = paths_read(source, cfg.config, cfg.static, cfg.init_from)
         check_folders(cfg, output, checkpoints, reads)
         device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
         for line in raw.report + splits.report + notes:
@@ -163,7 +186,10 @@ class NHITSTrainer:
             test_split=cfg.test_split,
             stride=cfg.stride,
             series_scaler=cfg.series_scaler,
+            keep_scaler=self._parent.scaler if self._parent else None,
         )
+        if self._parent:
+            check_model(cfg.model_for(splits.series), self._parent)
         if len(splits.test) == 0:
             raise NHITSInputError(
                 f"no test window: every series needs a test part of at least horizon="
@@ -206,6 +232,7 @@ class NHITSTrainer:
             "season_length": season,
             "backend": keras.backend.backend(),
             "dtype_policy": keras.config.dtype_policy().name,
+            "init_from": self._parent.folder if self._parent else None,
         }
         self.model, self.metrics = model, metrics
         self.record = self._record(source, raw, splits)
@@ -232,6 +259,13 @@ class NHITSTrainer:
         model.build(model.input_shapes())
         if model.has_covariates:
             model.set_covariate_statistics(**covariate_statistics(splits))
+        if self._parent:
+            # RUN's weights, its covariate statistics among them (non-trainable weights).
+            model.set_weights(self._parent.model.get_weights())
+            self.log(
+                f"init from {self._parent.folder}: its weights, architecture and series "
+                f"scaling; a fresh {cfg.optimizer} optimizer"
+            )
         model.compile(
             optimizer=make_optimizer(cfg),
             loss=make_loss(cfg.loss, model),
@@ -372,6 +406,7 @@ class NHITSTrainer:
                 "skipped": list(splits.skipped),
             },
             "backend": keras.backend.backend(),
+            "init_from": self._parent.summary() if self._parent else None,
         }
 
     # === Forecasting ===
