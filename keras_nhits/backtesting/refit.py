@@ -88,11 +88,13 @@ class WalkForward:
         for group in range(n_groups):
             first = group * self.plan.every
             cutoffs = windows.cutoffs[windows.rank == first]  # one per series, in order
-            self._refit(scaled, cutoffs, group, n_groups)
             last = first + self.plan.every
+            self._refit(scaled, cutoffs, group, n_groups, (first, min(last, n_windows) - 1))
             yield self.forecaster, np.flatnonzero((windows.rank >= first) & (windows.rank < last))
 
-    def _refit(self, scaled, cutoffs, group, n_groups):
+    def _refit(self, scaled, cutoffs, group, n_groups, served):
+        """Trains the copy on the windows up to `cutoffs`; `served` are the numbers (0 the
+        earliest) of the first and last cutoff it then forecasts, for the record."""
         from keras_nhits.data import make_dataset
 
         cfg, plan = self.config, self.plan
@@ -120,7 +122,9 @@ class WalkForward:
             raise NHITSInputError(
                 f"refit {group + 1} diverged (loss {loss}); lower the run's lr or refit_steps"
             )
-        self.refits.append({"windows": int(starts.size), "loss": round(loss, 6)})
+        self.refits.append(
+            {"cutoffs": list(served), "windows": int(starts.size), "loss": round(loss, 6)}
+        )
         self.log(
             f"refit {group + 1}/{n_groups}: {plan.steps} steps on {starts.size} windows, "
             f"loss {loss:.4g}"

@@ -114,6 +114,7 @@ def test_the_backtest_record_keeps_the_refits(run):
     assert len(refit["refits"]) == 3  # before cutoffs 0, 2 and 4
     # A rolling window of 100 steps holds 100 - 30 + 1 windows per series.
     assert all(r["windows"] == 2 * 71 for r in refit["refits"])
+    assert [r["cutoffs"] for r in refit["refits"]] == [[0, 1], [2, 3], [4, 4]]
 
 
 @pytest.mark.parametrize(

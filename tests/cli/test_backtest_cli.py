@@ -113,6 +113,7 @@ def test_refit_retrains_a_copy_before_every_kth_cutoff_and_records_it(trained, t
     # Cutoffs 0, 1 share the first refit and cutoff 2 gets the second; each trains on the last
     # 100 steps of each series up to its cutoff: 100 - (24 + 6) + 1 = 71 windows per series.
     assert [r["windows"] for r in refit["refits"]] == [N_SERIES * 71] * 2
+    assert [r["cutoffs"] for r in refit["refits"]] == [[0, 1], [2, 2]]
     assert "refit 2/2: 5 steps" in result.stdout
     assert snapshot(run) == before  # the run folder is read, never retrained in place
     walked = pl.read_parquet(output)
