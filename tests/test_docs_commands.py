@@ -274,6 +274,29 @@ def check_predict(folder, flags, stdout):
         assert dates[0] == np.busday_offset(np.datetime64(last, "D"), 1, roll="forward")
 
 
+def check_backtest(folder, flags, stdout):
+    """The forecasts file holds a row per series, cutoff and horizon step, its record scores
+    the model beside the baselines (and lists the refits of `--refit`), business-day data
+    keeps business-day dates."""
+    record = json.loads((folder / flags["model"] / "config.json").read_text())
+    horizon = record["model"]["horizon"]
+    output = folder / flags["output"]
+    frame = pl.read_csv(output)
+    n_series = frame["unique_id"].n_unique() if "unique_id" in frame.columns else 1
+    assert frame.height == n_series * int(flags["n_windows"]) * horizon
+    assert frame["cutoff"].n_unique() == int(flags["n_windows"])
+    scores = json.loads(output.with_suffix(".backtest.json").read_text())
+    assert set(scores["overall"]) == {"model", "naive", "seasonal_naive"}
+    if "refit" in flags:
+        refits = scores["refit"]["refits"]
+        assert len(refits) == -(-int(flags["n_windows"]) // int(flags["refit"]))
+    time_col = record["data"]["columns"]["time"]
+    if "prices" in flags["data"]:
+        dates = frame[time_col].str.to_date().to_numpy().astype("datetime64[D]")
+        assert np.is_busday(dates).all(), f"weekend dates in a business-day backtest: {dates}"
+    assert "MAE model" in stdout
+
+
 def run_page(page, folder):
     """Runs every block of `page` in `folder`; returns what ran, for the caller's checks."""
     ran = []
@@ -317,6 +340,8 @@ def run_page(page, folder):
                 check_export(folder, flags)
             elif module == "predict":
                 check_predict(folder, flags, result.stdout)
+            elif module == "backtest":
+                check_backtest(folder, flags, result.stdout)
             else:
                 pytest.fail(f"{where}: unknown command keras_nhits.{module}")
             ran.append((where, module, flags, result))
