@@ -27,7 +27,7 @@ import sys
 
 from keras_nhits.backtesting.config import BacktestConfig
 from keras_nhits.cli.common import config_from_argv, run, start_backend_quietly
-from keras_nhits.cli.predict import MAX_HEADER_BYTES, check_output
+from keras_nhits.cli.predict import check_output, has_forecast_layout
 from keras_nhits.errors import NHITSInputError
 
 PROG = "python -m keras_nhits.backtest"
@@ -196,28 +196,7 @@ OWNER = "a forecast file a backtest wrote"
 def is_backtest_file(path):
     """Whether `path` is a forecasts file a backtest wrote: Parquet with `MARKER`, or a CSV
     whose header is (id,) time, cutoff, y, forecast and forecast-... columns."""
-    if not os.path.isfile(path):
-        return False
-    if path.endswith(".parquet"):
-        import polars as pl
-
-        try:
-            metadata = pl.read_parquet_metadata(path)
-        except Exception:  # not Parquet, truncated, unreadable: not a file of ours
-            return False
-        return all(metadata.get(k) == v for k, v in MARKER.items())
-    try:
-        with open(path, "rb") as handle:
-            header = handle.read(MAX_HEADER_BYTES).split(b"\n", 1)[0].rstrip(b"\r")
-    except OSError:
-        return False
-    names = header.split(b",")
-    if not all(names) or b"cutoff" not in names[1:3]:
-        return False
-    at = names.index(b"cutoff")
-    if names[at + 1 : at + 3] != [b"y", b"forecast"]:
-        return False
-    return all(name.startswith(b"forecast-") for name in names[at + 3 :])
+    return has_forecast_layout(path, MARKER, (b"cutoff", b"y", b"forecast"))
 
 
 def is_backtest_record(path):

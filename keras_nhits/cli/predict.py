@@ -156,6 +156,13 @@ def data_files(data):
 
 def is_forecast_file(path):
     """Whether `path` is a forecast file predict wrote (see the module docstring)."""
+    return has_forecast_layout(path, PARQUET_MARKER, (b"forecast",))
+
+
+def has_forecast_layout(path, marker, fixed):
+    """Whether `path` is a Parquet file whose key-value metadata holds `marker`, or a CSV
+    whose header is (id,) time, the `fixed` column names, then only a quantile model's
+    forecast-... columns: how predict and the backtest recognise the files they wrote."""
     if not os.path.isfile(path):
         return False
     if path.endswith(".parquet"):
@@ -165,18 +172,19 @@ def is_forecast_file(path):
             metadata = pl.read_parquet_metadata(path)
         except Exception:  # not Parquet, truncated, unreadable: not a file of ours
             return False
-        return all(metadata.get(k) == v for k, v in PARQUET_MARKER.items())
+        return all(metadata.get(k) == v for k, v in marker.items())
     try:
         with open(path, "rb") as handle:
             header = handle.read(MAX_HEADER_BYTES).split(b"\n", 1)[0].rstrip(b"\r")
     except OSError:
         return False
-    # (id,) time, forecast, then only a quantile model's forecast-... columns.
     names = header.split(b",")
-    if not all(names) or b"forecast" not in names[1:3]:
+    if not all(names) or fixed[0] not in names[1:3]:
         return False
-    extra = names[names.index(b"forecast") + 1 :]
-    return all(name.startswith(b"forecast-") for name in extra)
+    at = names.index(fixed[0])
+    if tuple(names[at : at + len(fixed)]) != tuple(fixed):
+        return False
+    return all(name.startswith(b"forecast-") for name in names[at + len(fixed) :])
 
 
 def run_command(argv=None):
