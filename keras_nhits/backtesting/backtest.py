@@ -35,7 +35,14 @@ class Backtest:
 
 
 def run_backtest(
-    forecaster, data, n_windows, step_size=1, season_length=0, options=None, walk_forward=None
+    forecaster,
+    data,
+    n_windows,
+    step_size=1,
+    season_length=0,
+    options=None,
+    walk_forward=None,
+    scores=True,
 ):
     """Backtests `forecaster` on `data` at `n_windows` cutoffs per series, `step_size` apart.
 
@@ -48,6 +55,8 @@ def run_backtest(
         options: the `load_series` keywords (default: the run's reader settings).
         walk_forward: a `WalkForward` to refit the model as the cutoffs advance
             (`keras_nhits.backtesting.refit`); its plan and refits go in the record's `refit`.
+        scores: False leaves the record out (`record` None): `cross_validation` returns the
+            frame alone, and the scores are most of a backtest's time without refits.
 
     Raises `NHITSInputError` for data the reader refuses and series too short for the cutoffs.
     """
@@ -64,6 +73,8 @@ def run_backtest(
         id_col=series.columns.get("id") or "unique_id",
         time_col=series.columns.get("time") or "ds",
     )
+    if not scores:
+        return Backtest(frame, None, series, result)
     record = backtest_record(forecaster, series, result, n_windows, step_size)
     if walk_forward is not None:
         record["refit"] = walk_forward.summary()

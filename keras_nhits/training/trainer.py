@@ -493,7 +493,9 @@ class NHITSTrainer:
         """
         from keras_nhits.backtesting.frames import user_frame
 
-        backtest = self.backtest(data, n_windows, step_size, refit, train_length, refit_steps)
+        backtest = self._backtest(
+            data, n_windows, step_size, refit, train_length, refit_steps, scores=False
+        )
         return user_frame(backtest.frame, data)
 
     def backtest(
@@ -507,6 +509,9 @@ class NHITSTrainer:
     ):
         """`cross_validation` with its scores: a `keras_nhits.backtesting.backtest.Backtest`
         (`.frame` the long Polars frame, `.record` what `backtest.json` holds)."""
+        return self._backtest(data, n_windows, step_size, refit, train_length, refit_steps)
+
+    def _backtest(self, data, n_windows, step_size, refit, train_length, refit_steps, scores=True):
         from keras_nhits.backtesting.backtest import run_backtest
         from keras_nhits.backtesting.refit import refit_plan, walk_forward
 
@@ -517,7 +522,13 @@ class NHITSTrainer:
         source = cfg.output or "the model"
         walker = walk_forward(self.model, cfg, record, source, plan, self.log)
         return run_backtest(
-            forecaster, data, n_windows, step_size, cfg.season_length, walk_forward=walker
+            forecaster,
+            data,
+            n_windows,
+            step_size,
+            cfg.season_length,
+            walk_forward=walker,
+            scores=scores,
         )
 
     # === Saving ===
