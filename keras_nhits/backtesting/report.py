@@ -10,7 +10,11 @@ width and Winkler score of each interval and the scaled CRPS (`probabilistic_met
 import numpy as np
 
 from keras_nhits.probabilistic.scores import probabilistic_metrics
-from keras_nhits.training.metrics import forecast_metrics, mase_scale
+from keras_nhits.training.metrics import (
+    forecast_metrics,
+    grouped_forecast_metrics,
+    mase_scale,
+)
 
 
 def backtest_record(forecaster, series_set, result, n_windows, step_size):
@@ -38,23 +42,38 @@ def backtest_record(forecaster, series_set, result, n_windows, step_size):
         "per_cutoff": [],
         "per_series": {},
     }
-    # Windows come series by series, n_windows each, cutoffs in order (`cutoff_windows`).
-    grid = np.arange(len(windows)).reshape(series_set.n_series, int(n_windows))
-    for rank in range(int(n_windows)):
-        rows = grid[:, rank]
-        entry = {"cutoff": time_text(result.cutoff_times[rows].max()), "series": int(rows.size)}
-        entry.update(_scores(result.actual, forecasts, scale, rows))
+    # Windows come series by series, n_windows each, cutoffs in order (`cutoff_windows`):
+    # `[n_series, n_windows, horizon]` grids, scored along one axis at a time.
+    n_series, n = series_set.n_series, int(n_windows)
+    actual = np.asarray(result.actual, np.float64).reshape(n_series, n, -1)
+    grids = {k: np.asarray(f, np.float64).reshape(n_series, n, -1) for k, f in forecasts.items()}
+    by_cutoff = {
+        k: grouped_forecast_metrics(_rows(actual, 1), _rows(f, 1), scale) for k, f in grids.items()
+    }
+    latest = np.asarray(result.cutoff_times).reshape(n_series, n).max(axis=0)
+    for rank in range(n):
+        entry = {"cutoff": time_text(latest[rank]), "series": n_series}
+        entry.update({k: scores[rank] for k, scores in by_cutoff.items()})
         record["per_cutoff"].append(entry)
-    for i in range(series_set.n_series):
-        own = _scale(series_set, windows, season, series=[i])
-        record["per_series"][str(series_set.ids[i])] = _scores(
-            result.actual, forecasts, own, grid[i]
-        )
+    own = [_scale(series_set, windows, season, series=[i]) for i in range(n_series)]
+    by_series = {
+        k: grouped_forecast_metrics(_rows(actual, 0), _rows(f, 0), own) for k, f in grids.items()
+    }
+    for i in range(n_series):
+        record["per_series"][str(series_set.ids[i])] = {
+            k: scores[i] for k, scores in by_series.items()
+        }
     if forecaster.quantiles:
         record["probabilistic"] = probabilistic_metrics(
             result.actual, result.forecasts, forecaster.quantiles, forecaster.levels or None
         )
     return record
+
+
+def _rows(grid, axis):
+    """`[groups, points]` of a `[n_series, n_windows, horizon]` grid, one group per index of
+    `axis` (0: per series, 1: per cutoff)."""
+    return np.moveaxis(grid, axis, 0).reshape(grid.shape[axis], -1)
 
 
 def _scores(actual, forecasts, scale, rows):

@@ -251,3 +251,25 @@ def test_per_series_metrics_match_a_reference_per_series():
     # The naive forecast misses by one and two steps of the series.
     assert baselines["a"]["naive"]["mae"] == pytest.approx(1.5)
     assert baselines["b"]["naive"]["mae"] == pytest.approx(3.0)
+
+
+def test_grouped_metrics_equal_forecast_metrics_row_by_row():
+    from keras_nhits.training.metrics import forecast_metrics, grouped_forecast_metrics
+
+    rng = np.random.default_rng(4)
+    y_true = rng.normal(10, 3, (6, 40))
+    y_pred = y_true + rng.normal(0, 1, (6, 40))
+    y_true[1, :5] = 0.0  # MAPE leaves these out
+    y_true[2] = 0.0  # MAPE undefined
+    y_pred[2, :3] = 0.0  # sMAPE's 0/0 points
+    y_true[3] = 7.0  # R² undefined
+    scales = np.array([1.5, 2.0, np.nan, 0.0, 3.0, 1.0])
+    grouped = grouped_forecast_metrics(y_true, y_pred, scales)
+    for row, scores in enumerate(grouped):
+        expected = forecast_metrics(y_true[row], y_pred[row], scales[row])
+        assert scores.keys() == expected.keys()
+        for name, value in expected.items():
+            if value is None:
+                assert scores[name] is None, (row, name)
+            else:
+                assert scores[name] == pytest.approx(value, rel=1e-12), (row, name)
