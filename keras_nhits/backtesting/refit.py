@@ -187,7 +187,8 @@ def walk_forward(model, config, record, source, plan, log=print):
 
 def _compiled_copy(model, config):
     """A new NHITS of `model`'s config holding its weights (statistics included), compiled as
-    the run compiled it."""
+    the run compiled it: a fresh optimizer of the run's settings, whose state (Adam's moments)
+    then carries from one refit to the next, as one training run continued would."""
     import keras
 
     from keras_nhits.models.nhits import NHITS
