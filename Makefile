@@ -22,7 +22,7 @@ $(VENV)/.installed: $(VENV)/bin/python setup.cfg pyproject.toml
 # pulls a multi-GB CUDA build.
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[plot,test,jax]"
+	$(PIP) install -e ".[plot,test,jax,tune]"
 	touch $@
 
 install: $(VENV)/.installed

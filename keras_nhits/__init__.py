@@ -45,6 +45,8 @@ _LAZY = {
     "load_series": ("keras_nhits.data", "load_series"),
     "prepare_splits": ("keras_nhits.data", "prepare_splits"),
     "make_dataset": ("keras_nhits.data", "make_dataset"),
+    "TuneConfig": ("keras_nhits.tuning.config", "TuneConfig"),
+    "run_search": ("keras_nhits.tuning.search", "run_search"),
 }
 
 

@@ -179,11 +179,12 @@ def check_output_parent(output, makes_parents):
         )
 
 
-def run(main, argv=None, resumable=False):
+def run(main, argv=None, resumable=False, interrupted=None):
     """Runs `main(argv)` and maps failures to one stderr line and an exit code.
 
     `resumable`: the command checkpoints its epochs (train), so Ctrl-C says to rerun with
-    `--resume`; the others say that nothing was written (their outputs are written atomically).
+    `--resume`; the others say that nothing was written (their outputs are written atomically),
+    unless `interrupted` gives the command's own line (tune's: run it again to continue).
     """
     argv = sys.argv[1:] if argv is None else argv
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "keras_nhits"
@@ -193,7 +194,9 @@ def run(main, argv=None, resumable=False):
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        if resumable:
+        if interrupted:
+            message = interrupted
+        elif resumable:
             message = "interrupted: completed epochs are checkpointed; rerun with --resume"
         else:
             message = "interrupted; nothing was written"

@@ -11,6 +11,7 @@ COMMANDS = {
     "predict": "forecast from a run folder, a .keras file or a SavedModel",
     "export": "write a run's model as a TensorFlow SavedModel",
     "backtest": "rolling-origin forecasts of a trained model, scored against naive baselines",
+    "tune": "hyperparameter search on the validation split (Optuna; resumable, parallel)",
 }
 
 

@@ -1,11 +1,12 @@
 """What this project wrote, so that a command replaces only that and never a file of the user's.
 
-Every folder a command creates (a run folder, its checkpoints, a SavedModel from export) holds a
-small marker file, `.keras_nhits`, a JSON object naming what kind of folder it is. A command may
-write into, replace or clean a folder only when it is new, empty, or carries the marker of the
-kind the command writes; anything else is refused before a byte is written, whatever flag
-(`--overwrite` included) was given. Inside a marked folder only the names this project writes
-are ever replaced or removed: a user's notes kept there survive an `--overwrite`.
+Every folder a command creates (a run folder, its checkpoints, a SavedModel from export, a
+search's folder from tune) holds a small marker file, `.keras_nhits`, a JSON object naming what
+kind of folder it is. A command may write into, replace or clean a folder only when it is new,
+empty, or carries the marker of the kind the command writes; anything else is refused before a
+byte is written, whatever flag (`--overwrite` included) was given. Inside a marked folder only
+the names this project writes are ever replaced or removed: a user's notes kept there survive an
+`--overwrite`.
 
 The input a command reads is never an output: `refuse_overlap` compares real paths, so a
 symbolic link or `./` spelling does not hide that `--output` is the data file.
@@ -24,7 +25,7 @@ from keras_nhits.errors import NHITSInputError, name_list
 from keras_nhits.saving.json_file import read_json_or_none
 
 MARKER_FILE = ".keras_nhits"
-KINDS = ("run", "checkpoints", "saved_model")
+KINDS = ("run", "checkpoints", "saved_model", "tune")
 # A marker is a few dozen bytes; a bigger file of that name is not one of ours.
 MAX_MARKER_BYTES = 4096
 LOCK_FILE = ".lock"

@@ -165,8 +165,16 @@ class NHITSTrainer:
             keras.config.set_dtype_policy(policy)
 
     def _load(self, source):
+        """The series of `source` read with the run's settings, and their splits, checked."""
+        raw = self.read(source)
+        return raw, self._split(raw)
+
+    def read(self, source):
+        """The series of `source` (a path, DataFrame or array) read with the config's reader
+        settings: a `SeriesSet`. What `fit` reads, and what a search reads once for all its
+        trials (`keras_nhits.tuning`)."""
         cfg = self.config
-        raw = load_series(
+        return load_series(
             source,
             target=cfg.target,
             time_col=cfg.time_col,
@@ -178,6 +186,10 @@ class NHITSTrainer:
             calendar=cfg.calendar,
             **cfg.covariate_columns(),
         )
+
+    def _split(self, raw):
+        """The windows of `raw` split by the config, each split checked for what fit needs."""
+        cfg = self.config
         splits = prepare_splits(
             raw,
             input_size=cfg.input_size,
@@ -199,7 +211,7 @@ class NHITSTrainer:
             from keras_nhits.training.conformal_calibration import check_calibration_windows
 
             check_calibration_windows(cfg.level, len(splits.val))
-        return raw, splits
+        return splits
 
     def _train(self, source, raw, splits, output, checkpoints):
         """Builds the model (restored from `checkpoints` with --resume, by `ResumableBackup`),
@@ -239,6 +251,36 @@ class NHITSTrainer:
         self._write_outputs(output, raw, splits, windows)
         self.log(summary_line(metrics))
         return TrainingResult(model, metrics, output)
+
+    def fit_trial(self, raw, scratch, callbacks=()):
+        """Trains on series already read (`read`) and scores the validation windows only: one
+        trial of a hyperparameter search (`keras_nhits.tuning`).
+
+        The splits, the seeded model, the pipelines and the run's callbacks (then `callbacks`)
+        are `fit`'s, so `fit` of the same config reaches the same validation losses. Nothing
+        is written but the best weights in `scratch` (a folder of the caller's), and the test
+        windows are never forecast. Sets `self.model`; returns the per-epoch records (loss,
+        val_loss, learning rate, seconds). Raises `NHITSInputError` when the config leaves no
+        validation window, `NHITSTrainingError` when the loss became NaN.
+        """
+        splits = self._split(raw)
+        if len(splits.val) == 0:
+            raise NHITSInputError(
+                "no validation window: a search scores its trials on the validation split; "
+                f"every series needs a validation part of at least horizon={self.config.horizon} "
+                "steps: raise --val-split"
+            )
+        cfg = self.config
+        policy = keras.config.dtype_policy()
+        try:
+            device, _ = configure_devices(cfg.gpu, cfg.mixed_precision)
+            with keras.device(device) if device else contextlib.nullcontext():
+                model = self._compiled_model(splits)
+                recorder, _, _ = self._fit(model, splits, "val_loss", scratch, callbacks)
+        finally:
+            keras.config.set_dtype_policy(policy)
+        self.model = model
+        return recorder.records
 
     def _prepare_checkpoints(self, checkpoints):
         """The checkpoint folder, cleared with --overwrite, marked as ours and holding the
@@ -297,8 +339,9 @@ class NHITSTrainer:
         )
         return train_data, val_data
 
-    def _fit(self, model, splits, monitor, checkpoints):
-        """Runs `model.fit` with the run's callbacks and leaves the model at its best weights.
+    def _fit(self, model, splits, monitor, checkpoints, extra_callbacks=()):
+        """Runs `model.fit` with the run's callbacks (then `extra_callbacks`) and leaves the
+        model at its best weights.
 
         Returns the epoch recorder, the backup callback and the seconds training took; raises
         `NHITSTrainingError` when the loss became NaN.
@@ -306,6 +349,7 @@ class NHITSTrainer:
         cfg = self.config
         train_data, val_data = self._datasets(splits)
         callbacks, recorder, backup = run_callbacks(cfg, monitor, checkpoints, self.log)
+        callbacks += list(extra_callbacks)
         started = time.perf_counter()
         model.fit(
             train_data,

@@ -20,7 +20,7 @@ def _run(*argv):
     return subprocess.run([SCRIPT, *argv], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("command", ["train", "predict", "export", "backtest"])
+@pytest.mark.parametrize("command", ["train", "predict", "export", "backtest", "tune"])
 def test_each_command_answers_its_own_help(command):
     result = _run(command, "--help")
     module = subprocess.run(
@@ -36,7 +36,7 @@ def test_each_command_answers_its_own_help(command):
 def test_the_command_list_names_every_command():
     result = _run("--help")
     assert result.returncode == 0
-    for command in ("train", "predict", "export", "backtest"):
+    for command in ("train", "predict", "export", "backtest", "tune"):
         assert f"  {command} " in result.stdout
 
 
