@@ -16,6 +16,7 @@ an unreachable one (or a missing driver) is one line too.
 
 import os
 import sqlite3
+import time
 import warnings
 
 from keras_nhits.errors import NHITSInputError, first_line, short_repr
@@ -25,6 +26,7 @@ __all__ = ["GRACE_SECONDS", "HEARTBEAT_SECONDS", "check_storage", "open_storage"
 HEARTBEAT_SECONDS = 15
 GRACE_SECONDS = 120
 CONNECT_SECONDS = 10
+CREATE_ATTEMPTS = 5
 # The database drivers SQLAlchemy names by URL, and the package that provides each.
 DRIVERS = {
     "postgresql": "psycopg2-binary (postgresql://) or psycopg (postgresql+psycopg://)",
@@ -85,6 +87,14 @@ def check_storage(url, folder_made=None):
             f"--storage {shown}: {backend} is not supported; use sqlite (one machine), "
             "postgresql or mysql (several hosts)"
         )
+    else:
+        try:
+            parsed.get_dialect().import_dbapi()
+        except ImportError as error:
+            driver = getattr(error, "name", None) or parsed.get_driver_name()
+            raise NHITSInputError(
+                f"--storage {shown} needs the {driver} driver: pip install {DRIVERS[backend]}"
+            ) from None
 
 
 def _check_sqlite_file(path, shown, folder_made):
@@ -130,22 +140,23 @@ def open_storage(url):
         engine = {"connect_args": {"timeout": 60}}
     else:
         engine = {"connect_args": {"connect_timeout": CONNECT_SECONDS}, "pool_pre_ping": True}
-    try:
-        with warnings.catch_warnings():
-            # Heartbeats are "experimental" in Optuna since 2.9 (their API, not their working).
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url,
-                engine_kwargs=engine,
-                heartbeat_interval=HEARTBEAT_SECONDS,
-                grace_period=GRACE_SECONDS,
-            )
-    except ModuleNotFoundError as error:
-        raise NHITSInputError(
-            f"--storage {shown_url(url)} needs the {error.name} driver: pip install "
-            f"{DRIVERS.get(backend, error.name)}"
-        ) from None
-    except Exception as error:  # SQLAlchemy's OperationalError and friends: one line
-        raise NHITSInputError(
-            f"--storage {shown_url(url)} cannot be reached: {first_line(error)}"
-        ) from None
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():
+                # Heartbeats are "experimental" in Optuna since 2.9 (their API, not their work).
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs=engine,
+                    heartbeat_interval=HEARTBEAT_SECONDS,
+                    grace_period=GRACE_SECONDS,
+                )
+        except Exception as error:  # SQLAlchemy's OperationalError and friends: one line
+            # Workers started together race to create the tables of a new database: the
+            # losers find them made ("already exists") and open it again.
+            racing = "already exists" in str(error) or "database is locked" in str(error)
+            if not racing or attempt == CREATE_ATTEMPTS - 1:
+                raise NHITSInputError(
+                    f"--storage {shown_url(url)} cannot be reached: {first_line(error)}"
+                ) from None
+            time.sleep(0.2 * (attempt + 1))

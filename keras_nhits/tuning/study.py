@@ -7,7 +7,7 @@ like. The sampler is Optuna's TPE (random draws for the first trials, then a mod
 and bad regions; with several processes each assumes the others' running trials went badly, its
 "constant liar", so they do not all draw the same point). The pruner stops a trial whose best
 validation loss so far is in the worst quarter of the earlier trials' at the same epoch, from
-the third epoch on and once three trials have completed.
+the second epoch on and once three trials have completed.
 """
 
 import json
@@ -20,7 +20,7 @@ __all__ = ["ATTRIBUTE", "finished_count", "open_study"]
 ATTRIBUTE = "keras_nhits"
 PRUNE_PERCENTILE = 75.0
 PRUNE_AFTER_TRIALS = 3
-PRUNE_AFTER_EPOCHS = 2
+PRUNE_AFTER_EPOCHS = 2  # Optuna's warm-up steps: the first epoch a trial may be pruned at
 
 
 def open_study(storage, config, space):
