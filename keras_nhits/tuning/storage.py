@@ -27,10 +27,15 @@ HEARTBEAT_SECONDS = 15
 GRACE_SECONDS = 120
 CONNECT_SECONDS = 10
 CREATE_ATTEMPTS = 5
-# The database drivers SQLAlchemy names by URL, and the package that provides each.
+# The server databases, and the package of each driver SQLAlchemy picks by URL
+# (postgresql:// is psycopg 3 in SQLAlchemy 2.1, postgresql+psycopg2:// psycopg2).
+SERVERS = ("postgresql", "mysql")
 DRIVERS = {
-    "postgresql": "psycopg2-binary (postgresql://) or psycopg (postgresql+psycopg://)",
-    "mysql": "PyMySQL (mysql+pymysql://)",
+    "psycopg": "'psycopg[binary]'",
+    "psycopg2": "psycopg2-binary",
+    "pymysql": "PyMySQL",
+    "mysqldb": "mysqlclient",
+    "mysqlconnector": "mysql-connector-python",
 }
 # Tables every Optuna RDB storage holds.
 OPTUNA_TABLES = {"studies", "trials", "version_info"}
@@ -82,7 +87,7 @@ def check_storage(url, folder_made=None):
     shown = shown_url(url)
     if backend == "sqlite":
         _check_sqlite_file(parsed.database, shown, folder_made)
-    elif backend not in DRIVERS:
+    elif backend not in SERVERS:
         raise NHITSInputError(
             f"--storage {shown}: {backend} is not supported; use sqlite (one machine), "
             "postgresql or mysql (several hosts)"
@@ -90,10 +95,11 @@ def check_storage(url, folder_made=None):
     else:
         try:
             parsed.get_dialect().import_dbapi()
-        except ImportError as error:
-            driver = getattr(error, "name", None) or parsed.get_driver_name()
+        except ImportError:
+            driver = parsed.get_driver_name()
             raise NHITSInputError(
-                f"--storage {shown} needs the {driver} driver: pip install {DRIVERS[backend]}"
+                f"--storage {shown} needs the {driver} driver: pip install "
+                f"{DRIVERS.get(driver, driver)}"
             ) from None
 
 

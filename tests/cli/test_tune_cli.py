@@ -212,7 +212,11 @@ BAD = {
     ),
     "a_server_without_its_driver": lambda user: (
         ["--storage", "mysql+pymysql://bob:secret@127.0.0.1:9/studies"],
-        ["mysql", "pip install"],
+        ["pymysql driver", "pip install PyMySQL"],
+    ),
+    "an_unreachable_server": lambda user: (
+        ["--storage", "postgresql://bob:secret@127.0.0.1:9/studies"],
+        ["postgresql://bob:***@127.0.0.1:9/studies cannot be reached"],
     ),
     "an_unsupported_database": lambda user: (
         ["--storage", "oracle://bob:secret@127.0.0.1/studies"],
