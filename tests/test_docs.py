@@ -19,6 +19,20 @@ def test_configuration_reference_lists_every_flag_with_its_default():
         assert f"`{flag}`" in text, flag
 
 
+def test_configuration_reference_lists_every_flag_of_the_search():
+    from keras_nhits.tuning.config import PER_RUN, TuneConfig
+
+    text = (DOCS / "configuration.md").read_text()
+    own = {f.name for f in dataclasses.fields(TuneConfig)}
+    own -= {f.name for f in dataclasses.fields(NHITSTrainingConfig)} - {"output"}
+    assert own == {"trials", "timeout", "storage", "study", "space", "prune", "output"}
+    for name in own:
+        flag = "--no-prune" if name == "prune" else f"--{name}"
+        assert f"`{flag}`" in text.split("keras_nhits.tune", 1)[1], flag
+    for name in PER_RUN:  # the refused ones are named too
+        assert f"`--{name.replace('_', '-')}`" in text.split("keras_nhits.tune", 1)[1], name
+
+
 def test_every_doc_page_is_linked_from_the_index():
     index = (DOCS / "README.md").read_text()
     for page in DOCS.glob("*.md"):

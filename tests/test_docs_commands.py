@@ -45,6 +45,8 @@ SKIPPED = {
     r"^docker ": "needs a Docker engine and the TensorFlow Serving image",
     r"^curl ": "needs a running TensorFlow Serving",
     r"^(KERAS_BACKEND=\w+ )?python benchmarks/": "benchmark scripts (tests/benchmarks)",
+    r"^pip install ": "installs packages: the test runs in the installed environment",
+    r"--storage (postgresql|mysql)": "needs a database server that every host reaches",
 }
 # What a page takes as done before it starts, as a reader arrives from the quick start.
 PAGE_SETUP = {
@@ -54,6 +56,8 @@ PAGE_SETUP = {
     ],
 }
 FAST_TRAIN = ["--epochs", "1", "--windows-per-epoch", "128", "--hidden-size", "16"]
+# A search: two trials of two short epochs (the space's own widths and windows stay).
+FAST_TUNE = ["--trials", "2", "--epochs", "2", "--windows-per-epoch", "128"]
 BDAY_START = np.datetime64("2021-01-04")  # a Monday
 
 
@@ -297,6 +301,27 @@ def check_backtest(folder, flags, stdout):
     assert "MAE model" in stdout
 
 
+def check_tune(folder, flags, stdout):
+    """The search folder holds a best.toml with the command's settings, a row per trial of
+    the study (shared studies: every process's), and tune.json names the best trial."""
+    import tomllib
+
+    output = folder / flags.get("output", "nhits_tune")
+    best = tomllib.loads((output / "best.toml").read_text())
+    for name in ("horizon", "target", "time_col"):
+        if name in flags:
+            assert same_value(best[name], flags[name]), f"--{name}: best.toml has {best[name]}"
+    rows = pl.read_csv(output / "trials.csv")
+    assert rows.height >= int(FAST_TUNE[1])
+    record = json.loads((output / "tune.json").read_text())
+    assert (
+        record["best"]["val_loss"] == rows.filter(pl.col("state") == "complete")["val_loss"].min()
+    )
+    if "space" in flags:
+        assert set(record["best"]["params"]) == set(read_config_file(folder / flags["space"]))
+    assert "best trial" in stdout
+
+
 def run_page(page, folder):
     """Runs every block of `page` in `folder`; returns what ran, for the caller's checks."""
     ran = []
@@ -323,7 +348,7 @@ def run_page(page, folder):
             parsed = keras_nhits_command(command)
             assert parsed, f"{where}: the test does not know how to run {command!r}"
             env, module, argv = parsed
-            extra = FAST_TRAIN if module == "train" else []
+            extra = {"train": FAST_TRAIN, "tune": FAST_TUNE}.get(module, [])
             result = subprocess.run(
                 [sys.executable, "-m", f"keras_nhits.{module}", *argv, *extra],
                 cwd=folder,
@@ -342,6 +367,8 @@ def run_page(page, folder):
                 check_predict(folder, flags, result.stdout)
             elif module == "backtest":
                 check_backtest(folder, flags, result.stdout)
+            elif module == "tune":
+                check_tune(folder, flag_values(argv), result.stdout)
             else:
                 pytest.fail(f"{where}: unknown command keras_nhits.{module}")
             ran.append((where, module, flags, result))
