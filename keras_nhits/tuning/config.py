@@ -55,7 +55,7 @@ class TuneConfig(NHITSTrainingConfig):
         default="nhits_tune",
         metadata={
             "help": "folder of the search's files: best.toml, trials.csv, search.png, "
-            "tune.json, space.toml (and study.db by default)"
+            "tune.json, space.toml and, without --storage, study.db"
         },
     )
     resume: bool = _hidden(False)
