@@ -24,6 +24,13 @@ class MonotoneQuantiles(keras.layers.Layer):
     the plain sum of the blocks' forecasts that `NHITS.decompose` shows. A gap can shrink to
     the float's resolution (softplus of a very negative value) but never below 0.
 
+    The other quantiles take the median's value with its gradient stopped, so the median
+    channel is trained by the median's own loss (the pinball loss at 0.5, which is MAE) and
+    never pulled by the tails' losses; each tail's loss trains its gaps. The point forecast of
+    a quantile model then stays close to the point model's: on ILI, the dataset where the
+    coupling cost most, the median's MAE went from +4.1 % over the point model to +2.6 %
+    (docs/benchmarks.md).
+
     Args:
         median_index: int, the position of the median (0.5) among the quantiles.
 
@@ -52,14 +59,17 @@ class MonotoneQuantiles(keras.layers.Layer):
     def call(self, z):
         m = self.median_index
         median = z[..., m : m + 1]  # [B, H, 1]
+        # The other quantiles stand on the median's value, not on its gradient: their losses
+        # train their gaps (and the shared layers below), never the median channel itself.
+        anchor = ops.stop_gradient(median)
         parts = []
         if m > 0:
             gaps = ops.softplus(z[..., :m])  # [B, H, m]: the gaps below, nearest the median last
             below = ops.flip(ops.cumsum(ops.flip(gaps, axis=-1), axis=-1), axis=-1)
-            parts.append(median - below)
+            parts.append(anchor - below)
         parts.append(median)
         if z.shape[-1] > m + 1:
-            parts.append(median + ops.cumsum(ops.softplus(z[..., m + 1 :]), axis=-1))
+            parts.append(anchor + ops.cumsum(ops.softplus(z[..., m + 1 :]), axis=-1))
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
     def compute_output_shape(self, input_shape):

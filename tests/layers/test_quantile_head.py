@@ -56,3 +56,36 @@ def test_round_trips_through_its_config():
 def test_refuses_a_median_index_beyond_the_channels():
     with pytest.raises(NHITSInputError, match="median_index=3"):
         MonotoneQuantiles(3)(np.zeros((1, 2, 3), "float32"))
+
+
+def _gradient(function, z):
+    """d sum(function(z)) / dz on the active backend."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.Variable(z)
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(function(x))
+        return tape.gradient(total, x).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda x: function(x).sum())(z))
+    import torch
+
+    x = torch.tensor(z, requires_grad=True)
+    function(x).sum().backward()
+    return x.grad.numpy()
+
+
+def test_the_tails_losses_never_move_the_median_channel(rng):
+    head = MonotoneQuantiles(2)
+    z = rng.normal(size=(3, 4, 5)).astype("float32")
+    weights = np.array([1.0, 2.0, 0.0, 3.0, 4.0], "float32")  # every quantile but the median
+    grad = _gradient(lambda x: keras.ops.multiply(head(x), keras.ops.convert_to_tensor(weights)), z)
+    np.testing.assert_array_equal(grad[..., 2], 0.0)
+    assert np.all(np.abs(grad[..., [0, 1, 3, 4]]) > 0)  # each tail trains its own gaps
+    median_only = _gradient(lambda x: head(x)[..., 2], z)
+    np.testing.assert_array_equal(median_only[..., 2], 1.0)
+    np.testing.assert_array_equal(median_only[..., [0, 1, 3, 4]], 0.0)
