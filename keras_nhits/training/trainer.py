@@ -252,6 +252,18 @@ class NHITSTrainer:
         self.log(summary_line(metrics))
         return TrainingResult(model, metrics, output)
 
+    def search_splits(self, raw):
+        """The splits of `raw` for a search: `fit`'s, refused when they leave no validation
+        window (a search scores its trials on the validation split)."""
+        splits = self._split(raw)
+        if len(splits.val) == 0:
+            raise NHITSInputError(
+                "no validation window: a search scores its trials on the validation split; "
+                f"every series needs a validation part of at least horizon={self.config.horizon} "
+                "steps: raise --val-split"
+            )
+        return splits
+
     def fit_trial(self, raw, scratch, callbacks=()):
         """Trains on series already read (`read`) and scores the validation windows only: one
         trial of a hyperparameter search (`keras_nhits.tuning`).
@@ -263,13 +275,7 @@ class NHITSTrainer:
         val_loss, learning rate, seconds). Raises `NHITSInputError` when the config leaves no
         validation window, `NHITSTrainingError` when the loss became NaN.
         """
-        splits = self._split(raw)
-        if len(splits.val) == 0:
-            raise NHITSInputError(
-                "no validation window: a search scores its trials on the validation split; "
-                f"every series needs a validation part of at least horizon={self.config.horizon} "
-                "steps: raise --val-split"
-            )
+        splits = self.search_splits(raw)
         cfg = self.config
         policy = keras.config.dtype_policy()
         try:

@@ -127,13 +127,7 @@ def _read_checked(config, space, source):
             changes.update(input_size=size, pool_sizes=(1,) * config.n_stacks)
     trainer = NHITSTrainer(config.training(quiet=True, **changes), log=lambda line: None)
     raw = trainer.read(source)
-    splits = trainer._split(raw)
-    if len(splits.val) == 0:
-        raise NHITSInputError(
-            "no validation window: a search scores its trials on the validation split; every "
-            f"series needs a validation part of at least horizon={config.horizon} steps: raise "
-            "--val-split"
-        )
+    trainer.search_splits(raw)
     return raw
 
 

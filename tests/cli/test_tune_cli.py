@@ -226,6 +226,7 @@ BAD = {
     "a_database_of_the_users": _users_db,
     "the_users_files_as_output": _user_files_in_output,
     "resume": lambda user: (["--resume"], ["--resume does not apply", "same command"]),
+    "no_validation_split": lambda user: (["--val-split", "0"], ["no validation window"]),
     "series_too_short_for_every_window": lambda user: (
         ["--input-size", "2000"],
         ["no series is long enough", "2006"],
