@@ -13,7 +13,6 @@ The search writes OUTPUT/best.toml (the best trial as a --config file), trials.c
 tune.json and space.toml (the space, in the format --space FILE reads).
 """
 
-import logging
 import sys
 
 from keras_nhits.cli.common import (
@@ -40,9 +39,6 @@ def main(argv):
     from keras_nhits.tuning.search import run_search
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    # Each trial's new model makes TensorFlow trace a new step function, which its logger
-    # reports as "retracing" after a few trials: expected here, and not the user's to act on.
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
     def log(line):
         print(line, flush=True)

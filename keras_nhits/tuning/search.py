@@ -15,6 +15,7 @@ Optuna is the engine (its samplers, pruners and relational storage); the trials 
 """
 
 import dataclasses
+import logging
 import os
 
 from keras_nhits.config_file import read_file
@@ -140,13 +141,21 @@ def _optimize(study, config, space, raw, output, shown, remaining, log):
         if finished_count(study) >= config.trials:
             study.stop()
 
-    study.optimize(
-        make_objective(config, space, raw, log),
-        n_trials=remaining,
-        timeout=config.timeout or None,
-        catch=(SkippedTrial,),
-        callbacks=[after_trial],
-    )
+    # Each trial's new model makes TensorFlow trace a new step function, which its logger
+    # reports as "retracing" after a few trials: expected here, so quiet while trials run.
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(max(level, logging.ERROR))
+    try:
+        study.optimize(
+            make_objective(config, space, raw, log),
+            n_trials=remaining,
+            timeout=config.timeout or None,
+            catch=(SkippedTrial,),
+            callbacks=[after_trial],
+        )
+    finally:
+        tf_logger.setLevel(level)
 
 
 def _trial_line(trial):

@@ -161,16 +161,20 @@ def test_a_search_killed_mid_trial_continues_with_its_finished_trials(user):
 
 def test_two_processes_on_one_sqlite_study_run_distinct_trials(user):
     storage = f"sqlite:///{user / 'shared.db'}"
-    flags = ["--trials", "6", "--storage", storage, "--study", "shared"]
+    # Trials of several seconds, so that neither process finishes the study before the other
+    # has started (the second may start a few seconds later on a loaded machine).
+    flags = ["--trials", "8", "--epochs", "8", "--windows-per-epoch", "512"]
+    flags += ["--storage", storage, "--study", "shared"]
     processes = [_start(user, *flags, output=f"tune_{i}") for i in range(2)]
     outputs = [p.communicate(timeout=600) for p in processes]
     for process, (_, err) in zip(processes, outputs):
         assert process.returncode == 0, err
     study = optuna.load_study(study_name="shared", storage=storage)
     finished = [t for t in study.trials if t.state.name in ("COMPLETE", "PRUNED")]
-    assert len(finished) >= 6  # each process may finish the trial it was running: up to 7
+    assert len(finished) >= 8  # each process may finish the trial it was running: up to 9
     workers = {t.user_attrs["worker"] for t in study.trials}
-    assert {f"{os.uname().nodename}:{p.pid}" for p in processes} == workers
+    pids = {f"{os.uname().nodename}:{p.pid}" for p in processes}
+    assert pids == workers, (workers, [out for out, _ in outputs])
     rates = [t.params["lr"] for t in study.trials]
     assert len(set(rates)) == len(rates)  # no point drawn twice: each its own trial
     assert len({t.number for t in study.trials}) == len(study.trials)
