@@ -47,8 +47,10 @@ SHOWN_OPS = 6
 # graph: pooling, interpolation, window scaler, every activation of config.ACTIVATIONS, dropout,
 # naive_level, several blocks per stack, the mixed_float16 policy, and covariate models: each kind
 # alone, all three with average pooling, pool size 1 and mixed_float16, which added no op type;
-# quantile heads, which added Cumsum, Prod and ReverseV2; conformal intervals, which added
-# none) on TensorFlow 2.21 + Keras 3.15, from the TensorFlow and the JAX (jax2tf) backends.
+# quantile heads, which added Cumsum, Prod and ReverseV2, and StopGradient once their median's
+# gradient was stopped for the other quantiles (an identity in the forward pass); conformal
+# intervals, which added none) on TensorFlow 2.21 + Keras 3.15, from the TensorFlow and the JAX
+# (jax2tf) backends.
 # Several names a line (ruff would put each on its own and make these tuples most of the
 # module).
 # fmt: off
@@ -58,7 +60,8 @@ COMPUTE_OPS = (
     "LeakyRelu", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "NoOp",
     "OnesLike", "Pack", "PadV2", "Placeholder", "Prod", "ReadVariableOp", "RealDiv", "Relu",
     "Relu6", "Reshape", "ReverseV2", "SelectV2", "Selu", "Shape", "Sigmoid", "Softplus",
-    "Softsign", "Sqrt", "Square", "StatefulPartitionedCall", "StridedSlice", "Sub", "Sum", "Tanh",
+    "Softsign", "Sqrt", "Square", "StatefulPartitionedCall", "StopGradient", "StridedSlice",
+    "Sub", "Sum", "Tanh",
     "TopKV2", "Transpose", "VarHandleOp", "VarIsInitializedOp", "XlaCallModule", "ZerosLike",
 )
 # In `__inference__traced_save_*`, reached from the saver definition's save tensor only.
