@@ -27,6 +27,15 @@ HEARTBEAT_SECONDS = 15
 GRACE_SECONDS = 120
 CONNECT_SECONDS = 10
 CREATE_ATTEMPTS = 5
+# What a worker that lost the race to create a new database's tables sees: a table made
+# meanwhile, a lock held, the schema version row written twice (SQLite, PostgreSQL, MySQL).
+RACE_SIGNS = (
+    "already exists",
+    "database is locked",
+    "UNIQUE constraint failed",
+    "duplicate key",
+    "Duplicate entry",
+)
 # The server databases, and the package of each driver SQLAlchemy picks by URL
 # (postgresql:// is psycopg 3 in SQLAlchemy 2.1, postgresql+psycopg2:// psycopg2).
 SERVERS = ("postgresql", "mysql")
@@ -159,8 +168,8 @@ def open_storage(url):
                 )
         except Exception as error:  # SQLAlchemy's OperationalError and friends: one line
             # Workers started together race to create the tables of a new database: the
-            # losers find them made ("already exists") and open it again.
-            racing = "already exists" in str(error) or "database is locked" in str(error)
+            # losers find them made, or half made, and open it again.
+            racing = any(sign in str(error) for sign in RACE_SIGNS)
             if not racing or attempt == CREATE_ATTEMPTS - 1:
                 raise NHITSInputError(
                     f"--storage {shown_url(url)} cannot be reached: {first_line(error)}"
