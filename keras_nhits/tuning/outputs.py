@@ -64,7 +64,7 @@ def write_outputs(folder, config, study, shown_storage, plot=True):
     """Rewrites trials.csv, tune.json and best.toml (once a trial completed), and with `plot`
     search.png; returns whether the picture was drawn (False without matplotlib)."""
     trials = sorted(study.get_trials(deepcopy=False), key=lambda t: t.number)
-    write_bytes_atomic(os.path.join(folder, TRIALS_FILE), _trials_csv(trials, config))
+    write_bytes_atomic(os.path.join(folder, TRIALS_FILE), _trials_csv(trials))
     best = best_trial(study)
     write_json_atomic(
         os.path.join(folder, RECORD_FILE), _record(config, trials, best, shown_storage)
@@ -90,7 +90,7 @@ def _state(trial):
     return "skipped" if name == "fail" and "error" in trial.user_attrs else name
 
 
-def _trials_csv(trials, config):
+def _trials_csv(trials):
     import polars as pl
 
     names = []

@@ -22,7 +22,7 @@ def toml_value(value):
             raise ValueError(f"TOML holds finite numbers only here; received {value}")
         return repr(value)
     if isinstance(value, str):
-        # A JSON string with ASCII escapes is a valid TOML basic string (\", \\, \n, \uXXXX).
+        # JSON escapes (quote, backslash, newline, \u and four hex digits) are TOML escapes too.
         return json.dumps(value, ensure_ascii=True)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
