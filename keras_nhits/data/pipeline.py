@@ -25,6 +25,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
+from keras_nhits.data.aligned import aligned, shared_tensor
 from keras_nhits.data.series_set import SeriesSet
 from keras_nhits.data.windows import window_series
 from keras_nhits.errors import NHITSInputError, check_int
@@ -36,6 +37,8 @@ _VALUE_TENSORS = weakref.WeakKeyDictionary()
 # The same for each covariate array: `(arrays, tensors)` dicts by kind. A scaled SeriesSet shares
 # its covariate arrays with the raw one but is another key, so it makes its own tensors once.
 _COVARIATE_TENSORS = weakref.WeakKeyDictionary()
+# Sampled epochs of at most 1/SPARSE_SAMPLE of the windows are drawn without a permutation.
+SPARSE_SAMPLE = 16
 
 
 def make_dataset(
@@ -86,9 +89,11 @@ def make_dataset(
     n_batches = math.ceil(per_epoch / batch_size)
     index_dtype = tf.int32 if starts.dtype == np.int32 else tf.int64
     tensors = _tensors(series, values)
-    columns = (tf.constant(starts, dtype=index_dtype),)
+    # The index serves in place (aligned.py): no second copy of the largest array but the values.
+    columns = (shared_tensor(starts, index_dtype.as_numpy_dtype),)
     if "stat_exog" in tensors:
-        columns += (tf.constant(window_series(series, starts), dtype=index_dtype),)
+        which = aligned(window_series(series, starts), index_dtype.as_numpy_dtype)
+        columns += (shared_tensor(which, index_dtype.as_numpy_dtype),)
     cut = _cutter(tensors, input_size, horizon, index_dtype)
     if not shuffle and not windows_per_epoch:
         batches = tf.data.Dataset.from_tensor_slices(columns).batch(batch_size)
@@ -168,17 +173,24 @@ def _tensors(series, values):
 def _values_tensor(series, values):
     """The float32 tensor of `values`, made once per `SeriesSet`."""
     if not isinstance(series, SeriesSet):
-        return tf.constant(values, dtype=tf.float32)
+        return tf.constant(values, dtype=tf.float32)  # a copy: the caller may change `values`
     cached = _VALUE_TENSORS.get(series)
     if cached is None or cached[0] is not series.values:
-        cached = (series.values, tf.constant(values, dtype=tf.float32))
+        cached = (series.values, shared_tensor(values, np.float32))
         _VALUE_TENSORS[series] = cached
     return cached[1]
 
 
 def _random_batches(columns, n, per_epoch, n_batches, batch_size, seed, shuffle):
     """Batches of starts (and, when `columns` has two, of the windows' series) in a fresh seeded
-    order (or sample) on every pass over the dataset."""
+    order (or sample) on every pass over the dataset.
+
+    What an epoch costs beyond its batches: with every window once per epoch, one shuffle of
+    the index (a permuted copy of the starts themselves when there is one column, else of
+    their positions); with `windows_per_epoch` at most a sixteenth of the windows, a sample
+    without replacement drawn in time and memory of the sample, not of the index (100,000
+    series hold some 70 M windows: a permutation of them takes seconds every epoch).
+    """
     seed_t = tf.constant(seed, tf.int64)
 
     def take(picked):
@@ -186,6 +198,11 @@ def _random_batches(columns, n, per_epoch, n_batches, batch_size, seed, shuffle)
 
     # Positions in the index array; int32 halves the epoch's permutation when it fits.
     dtype = tf.int32 if n < 2**31 - 1 else tf.int64
+
+    def batch_of(picked):
+        return tf.data.Dataset.range(n_batches).map(
+            lambda b: take(picked[b * batch_size : (b + 1) * batch_size])
+        )
 
     def epoch(draw):
         key = tf.stack([draw, seed_t])
@@ -204,14 +221,39 @@ def _random_batches(columns, n, per_epoch, n_batches, batch_size, seed, shuffle)
                 return take(picked)
 
             return tf.data.Dataset.range(n_batches).map(sample)
+        if per_epoch * SPARSE_SAMPLE <= n:
+            picked = _sample_without_replacement(key, n, per_epoch, dtype)
+            return batch_of(picked if shuffle else tf.sort(picked))
+        if shuffle and per_epoch == n and len(columns) == 1:
+            # Every window once: the starts themselves, permuted (no positions array).
+            permuted = tf.random.experimental.stateless_shuffle(columns[0], key)
+            return tf.data.Dataset.range(n_batches).map(
+                lambda b: (permuted[b * batch_size : (b + 1) * batch_size],)
+            )
         picked = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)
         picked = picked[:per_epoch]
         if not shuffle:
             # A random subset, visited in data order.
             picked = tf.sort(picked)
-        return tf.data.Dataset.range(n_batches).map(
-            lambda b: take(picked[b * batch_size : (b + 1) * batch_size])
-        )
+        return batch_of(picked)
 
     draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
     return draws.flat_map(epoch)
+
+
+def _sample_without_replacement(key, n, size, dtype):
+    """`size` distinct positions below `n`, in random order, seeded by `key`.
+
+    Uniform draws with the repeats dropped, first occurrences kept: the same law as drawing
+    without replacement. A few more draws than `size` leave enough distinct ones all but
+    always (for size <= n / 16 the expected repeats are under 4 % of the draws, the margin
+    12 %); when they do not, a full permutation decides, so the result is always exact.
+    """
+    extra = 2 * math.ceil(size * size / n) + 64
+    draws = tf.random.stateless_uniform([size + extra], seed=key, minval=0, maxval=n, dtype=dtype)
+    distinct, _ = tf.unique(draws)
+    return tf.cond(
+        tf.size(distinct) >= size,
+        lambda: distinct[:size],
+        lambda: tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)[:size],
+    )

@@ -7,6 +7,7 @@ are kept to invert forecasts and serialise to a JSON-ready dict saved with the r
 
 import numpy as np
 
+from keras_nhits.data.aligned import aligned_empty
 from keras_nhits.data.report import name_list
 from keras_nhits.errors import NHITSInputError, check_choice
 from keras_nhits.options import SERIES_SCALERS
@@ -111,7 +112,7 @@ class SeriesScaler:
         """A new `SeriesSet` with every series scaled (the input is left unchanged)."""
         if self.method == "none":
             return series
-        values = np.empty_like(series.values)
+        values = aligned_empty(series.values.shape, np.float32)
         for i in range(series.n_series):
             begin, end = series.offsets[i], series.offsets[i + 1]
             scaled = (series.values[begin:end] - self.shift[i]) / self.scale[i]

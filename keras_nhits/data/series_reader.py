@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from keras_nhits.data import covariates as cov
+from keras_nhits.data.aligned import aligned, aligned_empty
 from keras_nhits.data.calendar import calendar_features
 from keras_nhits.data.cleaning import clean_series
 from keras_nhits.data.report import Report
@@ -180,7 +181,7 @@ class SeriesReader:
     # === Packing ===
 
     def _reserve(self, capacity):
-        self.values = np.empty(capacity, np.float32)
+        self.values = aligned_empty(capacity, np.float32)
         for kind, rows in self.rows.items():
             if rows is not None:
                 self.rows[kind] = np.empty((capacity, rows.shape[1]), np.float32)
@@ -190,7 +191,11 @@ class SeriesReader:
         for kind, array in arrays.items():
             if array is None:
                 continue
-            grown = np.empty((capacity, *array.shape[1:]), np.float32)
+            grown = (
+                aligned_empty(capacity, np.float32)
+                if kind == "values"
+                else np.empty((capacity, *array.shape[1:]), np.float32)
+            )
             grown[: self.size] = array[: self.size]
             if kind == "values":
                 self.values = grown
@@ -287,7 +292,7 @@ class SeriesReader:
         if array is None:
             return None
         rows = array[: self.size]
-        return rows.copy() if len(array) > self.size * 1.1 else rows
+        return aligned(rows, np.float32) if len(array) > self.size * 1.1 else rows
 
     def _static(self):
         """(float32 `[n_series, S]`, names) of the static covariates, or (None, [])."""

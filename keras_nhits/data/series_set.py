@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from keras_nhits.data.timeindex import as_time, regular_times, times_at
+from keras_nhits.data.aligned import aligned
+from keras_nhits.data.timeindex import as_time, fixed_step_groups, regular_times, times_at
 from keras_nhits.errors import NHITSInputError
 
 
@@ -59,7 +60,8 @@ class SeriesSet:
         covariate_names=None,
         calendar=(),
     ):
-        self.values = np.ascontiguousarray(values, dtype=np.float32)
+        # Aligned, so the training pipeline serves from this array without a copy (aligned.py).
+        self.values = aligned(values, np.float32)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.ids = [str(i) for i in ids]
         self.starts = np.asarray(starts, dtype=np.int64)
@@ -141,6 +143,27 @@ class SeriesSet:
         """The last timestamp of series `i`."""
         n = int(self.offsets[i + 1] - self.offsets[i])
         return self.time_at(i, [n - 1])[0]
+
+    def last_times(self):
+        """The last timestamp of every series: datetime64 in `unit`, or int64 steps.
+
+        Regular series with a fixed step (not calendar months or business days) are computed
+        at once from their first tick and length; the others one at a time (`last_time`).
+        """
+        groups, others = fixed_step_groups(self.freqs)
+        ticks = np.empty(self.n_series, np.int64)
+        gappy = np.zeros(self.n_series, bool)
+        gappy[list(self.explicit_ticks)] = True  # observations kept as they came
+        rest = [*others, *np.flatnonzero(gappy).tolist()]
+        for step, which in groups:
+            which = which[~gappy[which]]
+            if self.unit:
+                step = step.astype(f"timedelta64[{self.unit}]").astype(np.int64)
+            ticks[which] = self.starts[which] + (self.lengths[which] - 1) * int(step)
+        times = ticks.astype(f"datetime64[{self.unit}]") if self.unit else ticks
+        for i in rest:
+            times[i] = self.last_time(i)
+        return times
 
     def head(self, n):
         """A new SeriesSet with the first `n` steps of each series (e.g. the ETTh protocol's

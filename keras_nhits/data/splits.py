@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keras_nhits.data.aligned import aligned_empty
 from keras_nhits.data.checks import check_splits
 from keras_nhits.data.report import Report, name_examples
 from keras_nhits.data.scaling import SeriesScaler
@@ -257,7 +258,7 @@ def _window_starts(series_set, sizes, keep, input_size, horizon, stride):
         plans.append((offsets + first_target - input_size, count, 1))
     result = []
     for firsts, counts, step in plans:
-        out = np.empty(int(counts.sum()), dtype)
+        out = aligned_empty(int(counts.sum()), dtype)  # served in place (aligned.py)
         at = 0
         for first, count in zip(firsts.tolist(), counts.tolist()):
             out[at : at + count] = np.arange(first, first + count * step, step)

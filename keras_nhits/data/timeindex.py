@@ -279,3 +279,107 @@ def future_times(last_time, freq, horizon):
             "written in; check the time column"
         )
     return times
+
+
+def future_time_rows(last_times, freqs, horizon):
+    """`[n, horizon]`: the `future_times` of every series at once, row `i` for series `i`.
+
+    Series with a fixed step (a `np.timedelta64` other than calendar months, or an integer
+    step) are continued in one NumPy operation per distinct step, so forecasting 100,000
+    series costs milliseconds here; calendar months and business days go one series at a time.
+    Refuses what `future_times` refuses (a single timestamp, times past the year 10000 or the
+    largest integer).
+
+    Args:
+        last_times: each series' last timestamp: a datetime64 array in one unit, or int64.
+        freqs: each series' step (see `future_times`).
+        horizon: number of future timestamps.
+    """
+    last_times = np.asarray(last_times)
+    rows = np.empty((len(last_times), horizon), dtype=last_times.dtype)
+    groups, others = fixed_step_groups(freqs)
+    for i in others:
+        rows[i] = future_times(last_times[i], freqs[i], horizon)
+    ahead = np.arange(1, horizon + 1, dtype=np.int64)
+    for step, which in groups:
+        last = last_times[which]
+        _check_continuable(last.max(), step, horizon)
+        rows[which] = (last[:, None] + ahead * step).astype(last_times.dtype)
+    return rows
+
+
+def fixed_step_groups(freqs):
+    """The series of each fixed step, and the others: `([(step, indices), ...], [i, ...])`.
+
+    A fixed step is a `np.timedelta64` other than calendar months, or an integer step; calendar
+    months, business days and None (a single timestamp) are the others. Steps are told apart
+    by their type and text, computed once per distinct step, so 100,000 series cost a few
+    dictionary lookups each.
+    """
+    fast = _same_kind_steps(freqs)
+    if fast is not None:
+        return fast, []
+    kinds, members, others = {}, {}, []
+    for i, freq in enumerate(freqs):
+        text = (type(freq), str(freq))
+        key = kinds.get(text)
+        if key is None:
+            key = kinds[text] = _fixed_key(freq)
+        if key is False:
+            others.append(i)
+        else:
+            members.setdefault(key, (freq, []))[1].append(i)
+    return [(freq, np.asarray(which)) for freq, which in members.values()], others
+
+
+def _same_kind_steps(freqs):
+    """`fixed_step_groups`' groups in one NumPy pass when every step is a non-calendar
+    `np.timedelta64` or every one an integer (the usual panel), else None."""
+    if not freqs or not isinstance(freqs[0], (int, np.integer)):
+        return None
+    try:
+        steps = np.asarray(freqs)
+    except (TypeError, ValueError):  # months beside hours, say
+        return None
+    if steps.ndim != 1 or steps.dtype.kind not in "mi":
+        return None
+    if steps.dtype.kind == "m" and np.datetime_data(steps.dtype)[0] in ("Y", "M"):
+        return None
+    values, inverse = np.unique(steps, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(values) + 1))
+    return [(values[k], order[bounds[k] : bounds[k + 1]]) for k in range(len(values))]
+
+
+def _fixed_key(freq):
+    """`(unit, count)` of a fixed step, False for any other."""
+    # np.timedelta64 is an np.integer too: test it first.
+    if isinstance(freq, np.timedelta64):
+        if is_calendar(freq):
+            return False
+        return (np.datetime_data(freq.dtype)[0], int(freq.astype(np.int64)))
+    if isinstance(freq, (int, np.integer)):
+        return (None, int(freq))
+    return False
+
+
+def _check_continuable(last, step, horizon):
+    """Refuses continuing `last` by `horizon` steps past what its type can hold, computed in
+    Python integers (NumPy's would wrap around)."""
+    if not isinstance(last, np.datetime64):
+        if int(last) + int(horizon) * int(step) >= 2**63:
+            raise NHITSInputError(
+                f"the forecast steps after {int(last)} pass the largest integer time "
+                "(2**63 - 1); renumber the time column from 0"
+            )
+        return
+    unit = np.datetime_data(last.dtype)[0]
+    step_ticks = int(step.astype(f"timedelta64[{unit}]").astype(np.int64))
+    end = int(last.astype(np.int64)) + int(horizon) * step_ticks
+    per_day = int(np.timedelta64(1, "D").astype(f"timedelta64[{unit}]").astype(np.int64))
+    writable = int(LAST_WRITABLE_TIME.astype("datetime64[D]").astype(np.int64)) * per_day
+    if end >= min(writable, 2**63):
+        raise NHITSInputError(
+            f"the forecast after {last} reaches the year 10000 (or the last time "
+            f"datetime64[{unit}] holds), which dates cannot be written in; check the time column"
+        )

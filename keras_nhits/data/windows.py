@@ -15,7 +15,7 @@ import numpy as np
 
 from keras_nhits.data.calendar import calendar_features
 from keras_nhits.data.series_set import SeriesSet
-from keras_nhits.data.timeindex import future_times
+from keras_nhits.data.timeindex import future_time_rows, future_times
 from keras_nhits.errors import NHITSInputError
 
 
@@ -107,6 +107,10 @@ class LastWindows:
         """The `horizon` timestamps after series `i` (where its forecast belongs)."""
         return future_times(self.last_time[i], self.freq[i], horizon)
 
+    def future_time_rows(self, horizon):
+        """`[n_series, horizon]`: the `horizon` timestamps after every series, at once."""
+        return future_time_rows(self.last_time, self.freq, horizon)
+
     def model_inputs(self, horizon, future=None):
         """The model's input for forecasting the `horizon` steps after every series: `x`
         without covariates, else the dict with the future-known covariates continued over the
@@ -145,8 +149,8 @@ class LastWindows:
                 )
         if not self.calendar:
             return user
-        times = [self.future_times(i, horizon) for i in range(n)]
-        calendar = np.stack([calendar_features(t, self.calendar) for t in times])
+        times = self.future_time_rows(horizon).reshape(-1)
+        calendar = calendar_features(times, self.calendar).reshape(n, horizon, -1)
         return np.concatenate([user, calendar], axis=2)
 
 
@@ -168,11 +172,10 @@ def last_windows(series_set, input_size):
     covariates = {}
     if series_set.has_covariates:
         covariates = window_covariates(series_set, starts, input_size, 0)
-    last = [series_set.last_time(i) for i in range(series_set.n_series)]
     return LastWindows(
         x=x,
         ids=list(series_set.ids),
-        last_time=np.asarray(last),
+        last_time=series_set.last_times(),
         freq=list(series_set.freqs),
         covariates=covariates,
         futr_names=tuple(series_set.covariate_names["futr_exog"]),

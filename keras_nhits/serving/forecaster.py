@@ -128,8 +128,7 @@ def forecast_frame(forecaster, series_set, id_col="unique_id", time_col="ds", fu
     columns = {}
     if len(windows.ids) > 1:
         columns[id_col] = np.repeat(np.asarray(windows.ids, dtype=object), forecaster.horizon)
-    times = [windows.future_times(i, forecaster.horizon) for i in range(len(windows.ids))]
-    columns[time_col] = np.concatenate(times)
+    columns[time_col] = windows.future_time_rows(forecaster.horizon).reshape(-1)
     columns.update(forecast_columns(forecaster, y))
     return pl.DataFrame(columns)
 

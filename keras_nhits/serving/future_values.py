@@ -107,24 +107,22 @@ def _check_unique(frame, name, has_id, unit):
 
 def _wanted(windows, horizon, unit, has_id):
     """The (id, tick) of every value the forecast needs, series by series, step by step."""
-    ticks = []
-    for i in range(len(windows.ids)):
-        times = windows.future_times(i, horizon)
-        if unit is None:
-            if np.issubdtype(times.dtype, np.datetime64):
-                raise NHITSInputError(
-                    "the future file's time column holds integer steps but the data holds "
-                    "dates; write its times as the data does"
-                )
-            ticks.append(times.astype(np.int64))
-        elif not np.issubdtype(times.dtype, np.datetime64):
+    times = windows.future_time_rows(horizon).reshape(-1)
+    if unit is None:
+        if np.issubdtype(times.dtype, np.datetime64):
             raise NHITSInputError(
-                "the future file's time column holds dates but the data's times are integer "
-                "steps; write its times as the data does"
+                "the future file's time column holds integer steps but the data holds "
+                "dates; write its times as the data does"
             )
-        else:
-            ticks.append(times.astype("datetime64[us]").astype(np.int64))
-    columns = {"_tick": np.concatenate(ticks) if ticks else np.zeros(0, np.int64)}
+        ticks = times.astype(np.int64)
+    elif not np.issubdtype(times.dtype, np.datetime64):
+        raise NHITSInputError(
+            "the future file's time column holds dates but the data's times are integer "
+            "steps; write its times as the data does"
+        )
+    else:
+        ticks = times.astype("datetime64[us]").astype(np.int64)
+    columns = {"_tick": ticks}
     if has_id:
         columns = {"_id": np.repeat(np.asarray(windows.ids, dtype=object), horizon), **columns}
     return pl.DataFrame(columns, schema_overrides={"_id": pl.String} if has_id else None)

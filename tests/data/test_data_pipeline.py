@@ -133,3 +133,38 @@ def test_the_datasets_of_one_series_set_share_one_values_tensor():
     # New values (a rescaled copy) get a new tensor, never the stale one.
     splits.series.values = splits.series.values * 2
     assert pipeline._values_tensor(splits.series, splits.series.values) is not first
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_a_small_sample_of_many_windows_is_drawn_without_replacement(shuffle):
+    # windows_per_epoch <= 1/16 of the windows is sampled without a permutation of the index
+    # (pipeline._sample_without_replacement): still distinct windows, seeded, new each epoch.
+    splits = prepare_splits(load_series(np.arange(20_000.0)), input_size=INPUT, horizon=HORIZON)
+    assert 500 * 16 <= splits.train.size
+    a = _dataset(splits, shuffle=shuffle, seed=5, windows_per_epoch=500)
+    b = _dataset(splits, shuffle=shuffle, seed=5, windows_per_epoch=500)
+    epochs = [np.concatenate([x[:, 0] for x, _ in _epoch(a)]) for _ in range(3)]
+    for firsts in epochs:
+        assert len(firsts) == 500 and len(np.unique(firsts)) == 500
+        assert set(firsts.astype(int)) <= set(splits.series.values[splits.train].astype(int))
+        assert (np.all(np.diff(firsts) > 0)) is not shuffle  # data order unless shuffled
+    assert not np.array_equal(epochs[0], epochs[1])
+    np.testing.assert_array_equal(np.concatenate([x[:, 0] for x, _ in _epoch(b)]), epochs[0])
+
+
+def test_the_training_pipeline_serves_the_values_and_starts_in_place():
+    # No TensorFlow copy of the two largest arrays (aligned.py): a change to the array shows
+    # in the tensor (`Tensor.numpy()` would copy, so the test writes instead).
+    from keras_nhits.data import pipeline
+    from keras_nhits.data.aligned import is_aligned, shared_tensor
+
+    splits = prepare_splits(load_series(np.arange(3000.0)), input_size=8, horizon=4)
+    assert is_aligned(splits.series.values) and is_aligned(splits.train)
+    values = pipeline._values_tensor(splits.series, splits.series.values)
+    starts = shared_tensor(splits.train, np.int32)
+    splits.series.values[0], splits.train[0] = -5.0, 7
+    assert float(values[0]) == -5.0 and int(starts[0]) == 7
+    unaligned = np.arange(17, dtype=np.float32)[1:]
+    copied = shared_tensor(unaligned, np.float32)
+    unaligned[0] = -1.0
+    assert float(copied[0]) == 1.0

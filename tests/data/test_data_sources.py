@@ -6,6 +6,7 @@ import pytest
 from data_helpers import long_frame, wide_frame
 
 from keras_nhits.data import load_series, make_dataset, prepare_splits
+from keras_nhits.errors import NHITSInputError
 
 
 def _sources(tmp_path):
@@ -134,6 +135,21 @@ def test_chunked_long_reading_matches_one_piece(tmp_path):
         chunked = load_series(tmp_path / "data.parquet", chunk_rows=chunk_rows)
         assert chunked.ids == whole.ids
         np.testing.assert_array_equal(chunked.values, whole.values)
+
+
+def test_a_column_empty_only_in_its_first_rows_is_read_and_an_empty_one_refused(tmp_path):
+    # The empty-column check reads the first chunk, then slices: a target whose first value
+    # comes after several chunks is data, and a column empty in every slice is refused.
+    y = [None] * 25 + [float(i) for i in range(75)]
+    pl.DataFrame({"y": y}).write_parquet(tmp_path / "late.parquet")
+    series = load_series(tmp_path / "late.parquet", fill="ffill", chunk_rows=10)
+    assert series.values[:26].tolist() == [0.0] * 26  # the leading gap backfilled
+    assert series.values[-1] == 74.0
+    pl.DataFrame({"y": [None] * 100}, schema={"y": pl.Float64}).write_parquet(
+        tmp_path / "empty.parquet"
+    )
+    with pytest.raises(NHITSInputError, match="no valid target value: all 100 rows"):
+        load_series(tmp_path / "empty.parquet", fill="ffill", chunk_rows=10)
 
 
 def test_interleaved_rows_are_regrouped_and_reported():

@@ -49,6 +49,34 @@ def test_iter_windows_matches_window_arrays():
     assert len(batches) == int(np.ceil(len(starts) / 50))
 
 
+def test_every_series_is_continued_at_once_as_one_at_a_time():
+    # last_times and future_time_rows group the fixed steps; calendar months, business days
+    # and series with gaps kept as observations go their own way. Both paths agree.
+    month_ends = np.array(["2023-10-31", "2023-11-30", "2023-12-31", "2024-01-31"], "datetime64[D]")
+    pieces = {
+        "hourly": START + np.arange(30) * HOUR,
+        "quarter-hourly": START + np.arange(30) * np.timedelta64(15, "m"),
+        "monthly": month_ends.astype("datetime64[us]"),
+        "business": np.busday_offset("2024-01-01", np.arange(12)).astype("datetime64[us]"),
+        "gappy": START + np.r_[np.arange(10), np.arange(12, 20)] * HOUR,
+    }
+    frame = pl.concat(
+        pl.DataFrame({"unique_id": name, "ds": times, "y": np.arange(len(times), dtype=float)})
+        for name, times in pieces.items()
+    )
+    series = load_series(frame)
+    last = last_windows(series, 3)
+    expected_last = [series.last_time(i) for i in range(series.n_series)]
+    np.testing.assert_array_equal(series.last_times(), expected_last)
+    rows = last.future_time_rows(5)
+    for i in range(series.n_series):
+        np.testing.assert_array_equal(rows[i], last.future_times(i, 5))
+    assert rows[2, 0] == np.datetime64("2024-02-29")  # the month-end anchor kept
+    assert rows[3, 0] == np.datetime64("2024-01-17")  # Tuesday 16th -> Wednesday 17th
+    steps = load_series(pl.DataFrame({"ds": [3, 5, 7], "y": [1.0, 2.0, 3.0]}))
+    np.testing.assert_array_equal(last_windows(steps, 1).future_time_rows(2), [[9, 11]])
+
+
 def test_last_windows_and_their_future_times():
     series = load_series(long_frame(n_series=2, n_steps=100))
     last = last_windows(series, 8)

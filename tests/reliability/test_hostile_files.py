@@ -337,6 +337,10 @@ def test_integer_times_near_int64_max_are_not_continued_by_wrapping():
 
     with pytest.raises(NHITSInputError):
         future_times(np.int64(2**63 - 1), 1, 3)
+    from keras_nhits.data.timeindex import future_time_rows
+
+    with pytest.raises(NHITSInputError, match="largest integer"):
+        future_time_rows(np.array([0, 2**63 - 3], np.int64), [1, 1], 3)
 
 
 def test_integer_times_spanning_int64_are_refused_or_read_in_order():
@@ -361,6 +365,16 @@ def test_forecast_times_past_the_year_9999_are_refused():
     with pytest.raises(NHITSInputError, match="year 10000"):
         future_times(np.datetime64("9999-12-31T22:00", "us"), np.timedelta64(1, "h"), 6)
     assert future_times(np.datetime64("9999-12-31T22:00", "us"), np.timedelta64(1, "h"), 1)
+    from keras_nhits.data.timeindex import future_time_rows
+
+    last = np.array(["2024-01-01T00:00", "9999-12-31T22:00"], "datetime64[us]")
+    with pytest.raises(NHITSInputError, match="year 10000"):
+        future_time_rows(last, [np.timedelta64(1, "h")] * 2, 6)
+    # datetime64[ns] ends in 2262: continuing past it would wrap around.
+    with pytest.raises(NHITSInputError, match="year 10000"):
+        future_time_rows(
+            np.array(["2262-04-11T00:00"], "datetime64[ns]"), [np.timedelta64(1, "D")], 2
+        )
 
 
 def test_a_series_id_of_100000_characters_is_shortened_in_the_report():
