@@ -11,8 +11,8 @@ path (`NHITSTrainer`, default model with `--input-size` 120 and `--horizon` 24):
 * load: `NHITSTrainer.read` (`load_series`: read, check and repair every series), seconds;
 * split: `prepare_splits` with the trainer's settings (validation 0.1, test 0.2), seconds;
 * peak RSS after load and split, above the process's RSS after its imports and one small
-  model's fit and predict on one batch (the baseline: the framework's own memory), against the raw float32 target data (4 bytes a row); goal: at most
-  3x that plus the model;
+  model's fit and predict on one batch (the baseline: the framework's own memory), against
+  the raw float32 target data (4 bytes a row); goal: at most 3x that plus the model;
 * train: windows/s of `model.fit` on the trainer's shuffled pipeline, two epochs of
   `--windows-per-epoch` = `--train-steps` x batch windows sampled from all the training
   windows (after a warm-up epoch), so each epoch pays its own draw, as a user with many
