@@ -139,9 +139,10 @@ def prepare_splits(
     input_size, horizon, stride, val_split, test_split = _check_arguments(
         input_size, horizon, stride, val_split, test_split, series_scaler
     )
-    sizes = np.array(
-        [split_sizes(int(n), val_split, test_split) for n in series_set.lengths], np.int64
-    ).reshape(-1, 3)
+    # Computed once per distinct length: panels of 100,000 series have a few thousand.
+    lengths, which = np.unique(series_set.lengths, return_inverse=True)
+    per_length = [split_sizes(int(n), val_split, test_split) for n in lengths]
+    sizes = np.array(per_length, np.int64).reshape(-1, 3)[which.reshape(-1)]
     report = Report()
     keep = _long_enough(series_set, sizes, input_size, horizon, val_split, test_split, report)
     scaler = SeriesScaler.fit(series_set, sizes[:, 0], series_scaler, report=report)
@@ -219,7 +220,14 @@ def _report_windows(report, series_set, sizes, keep, starts, horizon, parts):
 
 def _check_magnitude(raw, scaled, keep, series_scaler):
     """Refuses values whose squares would overflow float32 in training (see MAX_MODEL_VALUE)."""
-    for i in np.flatnonzero(keep):
+    bad = np.zeros(len(keep), bool)
+    if keep.size:
+        # Each series' largest |value| in two passes without a temporary copy of the values.
+        firsts = scaled.offsets[:-1]
+        highs = np.maximum.reduceat(scaled.values, firsts)
+        lows = np.minimum.reduceat(scaled.values, firsts)
+        bad = keep & ~(np.maximum(highs, -lows) <= MAX_MODEL_VALUE)  # NaN included
+    for i in np.flatnonzero(bad)[:1]:
         values = scaled.series_values(i)
         k = int(np.argmax(np.abs(values)))
         if abs(float(values[k])) <= MAX_MODEL_VALUE:
@@ -259,9 +267,16 @@ def _window_starts(series_set, sizes, keep, input_size, horizon, stride):
     result = []
     for firsts, counts, step in plans:
         out = aligned_empty(int(counts.sum()), dtype)  # served in place (aligned.py)
+        ends = np.cumsum(counts)
+        # Blocks of about a million windows: one NumPy pass each, temporaries of one block.
         at = 0
-        for first, count in zip(firsts.tolist(), counts.tolist()):
-            out[at : at + count] = np.arange(first, first + count * step, step)
-            at += count
+        while at < len(counts):
+            upto = max(int(np.searchsorted(ends, ends[at] - counts[at] + 2**20)), at + 1)
+            block = slice(at, upto)
+            begin, end = int(ends[at] - counts[at]), int(ends[upto - 1])
+            # Window j of series i starts at firsts[i] + (j - its first position) * step.
+            shift = np.repeat(firsts[block] - (ends[block] - counts[block]) * step, counts[block])
+            out[begin:end] = shift + np.arange(begin, end, dtype=np.int64) * step
+            at = upto
         result.append(out)
     return result

@@ -100,3 +100,25 @@ def test_etth_protocol_via_head():
 def test_window_index_is_compact():
     splits = prepare_splits(load_series(np.arange(1000.0)), input_size=8, horizon=4)
     assert splits.train.dtype == np.int32 and splits.train.ndim == 1
+
+
+@pytest.mark.parametrize("stride", [1, 3])
+def test_window_starts_match_one_series_at_a_time(stride):
+    # prepare_splits computes the starts of all series in blocks; the same, series by series.
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 120, 300)
+    values = np.concatenate([np.arange(n, dtype=float) for n in lengths])
+    ids = np.repeat([f"s{i:03d}" for i in range(len(lengths))], lengths)
+    series = load_series(pl.DataFrame({"unique_id": ids, "y": values}))
+    splits = prepare_splits(series, input_size=20, horizon=5, stride=stride)
+    expected = ([], [], [])
+    for i, (offset, (n_train, n_val, n_test)) in enumerate(zip(series.offsets, splits.sizes)):
+        if n_train < 25:
+            continue
+        expected[0].extend(offset + np.arange(0, n_train - 25 + 1, stride))
+        for part, begin, length in ((1, n_train, n_val), (2, n_train + n_val, n_test)):
+            first = max(begin, 20)
+            expected[part].extend(offset + p - 20 for p in range(first, begin + length - 5 + 1))
+    for got, want in zip((splits.train, splits.val, splits.test), expected):
+        np.testing.assert_array_equal(got, want)
+    assert len(splits.skipped) == int((splits.sizes[:, 0] < 25).sum()) > 0
