@@ -112,7 +112,7 @@ def test_window_starts_match_one_series_at_a_time(stride):
     series = load_series(pl.DataFrame({"unique_id": ids, "y": values}))
     splits = prepare_splits(series, input_size=20, horizon=5, stride=stride)
     expected = ([], [], [])
-    for i, (offset, (n_train, n_val, n_test)) in enumerate(zip(series.offsets, splits.sizes)):
+    for offset, (n_train, n_val, n_test) in zip(series.offsets, splits.sizes):
         if n_train < 25:
             continue
         expected[0].extend(offset + np.arange(0, n_train - 25 + 1, stride))
