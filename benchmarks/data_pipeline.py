@@ -164,8 +164,8 @@ def main():
     )
     print(
         f"peak RSS with the pipeline running: {peak_rss_mb():.0f} MB "
-        f"({peak_rss_mb() - baseline:.0f} MB above baseline; includes the values tensor and "
-        "the epoch's shuffled index)"
+        f"({peak_rss_mb() - baseline:.0f} MB above baseline; includes the epoch's shuffled "
+        "index; the values and the starts are served in place, not copied)"
     )
 
     training = args.train_windows_per_sec or measure_training(

@@ -268,10 +268,10 @@ def _window_starts(series_set, sizes, keep, input_size, horizon, stride):
     for firsts, counts, step in plans:
         out = aligned_empty(int(counts.sum()), dtype)  # served in place (aligned.py)
         ends = np.cumsum(counts)
-        # Blocks of about a million windows: one NumPy pass each, temporaries of one block.
+        # Blocks of about 260,000 windows: one NumPy pass each, temporaries of one block (6 MB).
         at = 0
         while at < len(counts):
-            upto = max(int(np.searchsorted(ends, ends[at] - counts[at] + 2**20)), at + 1)
+            upto = max(int(np.searchsorted(ends, ends[at] - counts[at] + 2**18)), at + 1)
             block = slice(at, upto)
             begin, end = int(ends[at] - counts[at]), int(ends[upto - 1])
             # Window j of series i starts at firsts[i] + (j - its first position) * step.
