@@ -247,13 +247,24 @@ def _sample_without_replacement(key, n, size, dtype):
     Uniform draws with the repeats dropped, first occurrences kept: the same law as drawing
     without replacement. A few more draws than `size` leave enough distinct ones all but
     always (for size <= n / 16 the expected repeats are under 4 % of the draws, the margin
-    12 %); when they do not, a full permutation decides, so the result is always exact.
+    12 %); when they do not, the loop draws again until they do, so the result is exact. (A
+    `tf.cond` falling back to a permutation would compute it every epoch: tf.data evaluates
+    both branches.)
     """
     extra = 2 * math.ceil(size * size / n) + 64
-    draws = tf.random.stateless_uniform([size + extra], seed=key, minval=0, maxval=n, dtype=dtype)
-    distinct, _ = tf.unique(draws)
-    return tf.cond(
-        tf.size(distinct) >= size,
-        lambda: distinct[:size],
-        lambda: tf.random.experimental.stateless_shuffle(tf.range(n, dtype=dtype), key)[:size],
+
+    def more(i, found):
+        seed = tf.random.experimental.stateless_fold_in(key, i)
+        draws = tf.random.stateless_uniform(
+            [size + extra], seed=seed, minval=0, maxval=n, dtype=dtype
+        )
+        return i + 1, tf.unique(tf.concat([found, draws], 0))[0]
+
+    first = more(tf.constant(0, tf.int64), tf.zeros([0], dtype))
+    _, found = tf.while_loop(
+        lambda i, found: tf.size(found) < size,
+        more,
+        first,
+        shape_invariants=(first[0].shape, tf.TensorShape([None])),
     )
+    return found[:size]

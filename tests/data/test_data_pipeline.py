@@ -168,3 +168,17 @@ def test_the_training_pipeline_serves_the_values_and_starts_in_place():
     copied = shared_tensor(unaligned, np.float32)
     unaligned[0] = -1.0
     assert float(copied[0]) == 1.0
+
+
+def test_the_sample_is_exact_even_when_the_first_draws_repeat():
+    # Drawing all 100 of 100 positions needs many rounds of draws: the loop keeps drawing
+    # until every position is found once, in a seeded order.
+    import tensorflow as tf
+
+    from keras_nhits.data.pipeline import _sample_without_replacement
+
+    key = tf.constant([3, 4], tf.int64)
+    first = _sample_without_replacement(key, 100, 100, tf.int32).numpy()
+    assert sorted(first.tolist()) == list(range(100))
+    again = _sample_without_replacement(key, 100, 100, tf.int32).numpy()
+    np.testing.assert_array_equal(first, again)
