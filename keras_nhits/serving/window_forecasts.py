@@ -71,7 +71,8 @@ def median_forecasts(forecaster, y):
 
 def check_range(x, ids):
     """Refuses input windows the float32 model cannot take (the limit training applies)."""
-    peaks = np.max(np.abs(x), axis=1) if x.size else np.zeros(0)
+    # max and min, not abs: no temporary copy of every window (48 MB for 100,000 series).
+    peaks = np.maximum(x.max(axis=1), -x.min(axis=1)) if x.size else np.zeros(0)
     bad = ~(peaks <= MAX_MODEL_VALUE)  # NaN and inf included
     if bad.any():
         i = int(np.argmax(bad))

@@ -388,3 +388,16 @@ def test_a_series_id_of_100000_characters_is_shortened_in_the_report():
     assert splits.skipped == [long_id]
     skipped = next(line for line in splits.report if "skipped 1 series" in line)
     assert "x" * 79 + "… (3)" in skipped and len(skipped) < 300
+
+
+@pytest.mark.parametrize("bad", [2e15, -2e15, np.nan, np.inf, -np.inf])
+def test_forecast_windows_beyond_the_float32_range_are_refused_naming_the_series(bad):
+    from keras_nhits.errors import NHITSInputError
+    from keras_nhits.serving.window_forecasts import check_range
+
+    x = np.zeros((3, 4), np.float32)
+    x[1, 2] = -1e15  # at the limit: served
+    check_range(x, ["a", "b", "c"])
+    x[2, 1] = bad
+    with pytest.raises(NHITSInputError, match="series 'c'"):
+        check_range(x, ["a", "b", "c"])
