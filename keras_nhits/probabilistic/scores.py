@@ -42,11 +42,6 @@ def _json(value):
     return value if math.isfinite(value) else None
 
 
-def _mean(values):
-    # Nothing to average (no window): nan, without NumPy's "mean of empty slice" warning.
-    return float(values.mean()) if values.size else math.nan
-
-
 def _matrix(name, value):
     """`value` as a float64 `[N, H]` array, or an error naming it."""
     value = np.asarray(value, dtype=np.float64)
@@ -93,6 +88,36 @@ def _pinball(y_true, q_pred, taus):
     return np.maximum(taus * errors, (taus - 1.0) * errors)
 
 
+def _ratio(total, count):
+    """`total / count` as `_json` gives it: None with nothing counted (no point)."""
+    return _json(total / count) if count else None
+
+
+def _pinball_means(sums, taus):
+    return {
+        quantile_text(tau): _ratio(sums["pinball"][i], sums["points"]) for i, tau in enumerate(taus)
+    }
+
+
+def _crps_of(sums, taus):
+    """2 * mean pinball over every point and quantile / mean |y|, from the sums."""
+    points = sums["points"]
+    scale = sums["abs_y"] / points if points else math.nan
+    if not math.isfinite(scale) or scale == 0:
+        return None
+    return _json(2.0 * float(np.sum(sums["pinball"])) / (points * taus.size) / scale)
+
+
+def _quantile_sums(y_true, q_pred, taus):
+    """The sums behind `pinball_losses` and `scaled_crps`: points, pinball per quantile, |y|."""
+    losses = _pinball(y_true, q_pred, taus).reshape(-1, taus.size)  # [N * H, Q]
+    return {
+        "points": float(y_true.size),
+        "pinball": losses.sum(axis=0),
+        "abs_y": float(np.abs(y_true).sum()),
+    }
+
+
 def pinball_losses(y_true, q_pred, quantiles):
     """The mean pinball loss of each quantile over all points: `{quantile_text(q): float}`.
 
@@ -102,8 +127,7 @@ def pinball_losses(y_true, q_pred, quantiles):
         quantiles: the sorted quantile levels, each in (0, 1).
     """
     y_true, q_pred, taus = _quantile_inputs(y_true, q_pred, quantiles)
-    losses = _pinball(y_true, q_pred, taus).reshape(-1, taus.size)  # [N * H, Q]
-    return {quantile_text(tau): _json(_mean(losses[:, i])) for i, tau in enumerate(taus)}
+    return _pinball_means(_quantile_sums(y_true, q_pred, taus), taus)
 
 
 def scaled_crps(y_true, q_pred, quantiles):
@@ -114,10 +138,7 @@ def scaled_crps(y_true, q_pred, quantiles):
     finite (nothing to scale by), or when there is no point.
     """
     y_true, q_pred, taus = _quantile_inputs(y_true, q_pred, quantiles)
-    scale = _mean(np.abs(y_true))
-    if not math.isfinite(scale) or scale == 0:
-        return None
-    return _json(2.0 * _mean(_pinball(y_true, q_pred, taus)) / scale)
+    return _crps_of(_quantile_sums(y_true, q_pred, taus), taus)
 
 
 # === Intervals ===
@@ -138,6 +159,24 @@ def interval_levels(quantiles):
     return tuple(sorted(levels))
 
 
+def _interval_sums(y_true, lower, upper, level):
+    """`[coverage, width, winkler]` summed over the points (see `interval_scores`)."""
+    alpha = 1.0 - _level(level) / 100.0
+    width = upper - lower
+    below = np.maximum(lower - y_true, 0.0)
+    above = np.maximum(y_true - upper, 0.0)
+    inside = (lower <= y_true) & (y_true <= upper)
+    # NaN anywhere in a point leaves its coverage undefined, as in the other two scores.
+    coverage = np.where(np.isnan(y_true + width), np.nan, inside)
+    winkler = width + (2.0 / alpha) * (below + above)
+    return np.array([coverage.sum(), width.sum(), winkler.sum()])
+
+
+def _interval_means(totals, points):
+    coverage, width, winkler = (_ratio(total, points) for total in totals)
+    return {"coverage": coverage, "width": width, "winkler": winkler}
+
+
 def interval_scores(y_true, lower, upper, level):
     """Coverage, mean width and mean Winkler score of the intervals `[lower, upper]`.
 
@@ -151,7 +190,6 @@ def interval_scores(y_true, lower, upper, level):
         mean of upper - lower, the mean of width + (2 / alpha) * the distance to the interval
         of each point outside it. None where undefined (no point, nan).
     """
-    alpha = 1.0 - _level(level) / 100.0
     y_true = _matrix("y_true", y_true)
     lower = _matrix("lower", lower)
     upper = _matrix("upper", upper)
@@ -160,17 +198,7 @@ def interval_scores(y_true, lower, upper, level):
             f"lower and upper must have the shape of y_true {y_true.shape}; received lower "
             f"{lower.shape} and upper {upper.shape}"
         )
-    width = upper - lower
-    below = np.maximum(lower - y_true, 0.0)
-    above = np.maximum(y_true - upper, 0.0)
-    inside = (lower <= y_true) & (y_true <= upper)
-    # NaN anywhere in a point leaves its coverage undefined, as in the other two scores.
-    coverage = np.where(np.isnan(y_true + width), np.nan, inside)
-    return {
-        "coverage": _json(_mean(coverage)),
-        "width": _json(_mean(width)),
-        "winkler": _json(_mean(width + (2.0 / alpha) * (below + above))),
-    }
+    return _interval_means(_interval_sums(y_true, lower, upper, level), y_true.size)
 
 
 def _index_of(taus, q, level, quantiles):
@@ -182,6 +210,47 @@ def _index_of(taus, q, level, quantiles):
         f"quantiles {list(quantiles)} do not hold; use a level from {interval_levels(quantiles)} "
         "or add its bounds to the quantiles"
     )
+
+
+def score_sums(y_true, q_pred, quantiles, levels=None):
+    """The sums every score of `probabilistic_metrics` is a mean of, as a dict of float64
+    arrays: the sums of two batches of windows add key by key (`add_sums`), and
+    `metrics_from_sums` turns the total into the scores, so a split too large to hold at once
+    is scored batch by batch with the numbers of one pass over it (to float64 rounding).
+
+    Args: as `probabilistic_metrics`.
+    """
+    y_true, q_pred, taus = _quantile_inputs(y_true, q_pred, quantiles)
+    levels = interval_levels(quantiles) if levels is None else tuple(levels)
+    sums = _quantile_sums(y_true, q_pred, taus)
+    for level in levels:
+        low, high = level_bounds(level)
+        lower = q_pred[..., _index_of(taus, low, level, quantiles)]
+        upper = q_pred[..., _index_of(taus, high, level, quantiles)]
+        sums[f"interval {level_text(level)}"] = _interval_sums(y_true, lower, upper, level)
+    return sums
+
+
+def add_sums(total, sums):
+    """`total + sums` key by key (`total` None is nothing yet), for `score_sums`."""
+    if total is None:
+        return dict(sums)
+    return {key: total[key] + value for key, value in sums.items()}
+
+
+def metrics_from_sums(sums, quantiles):
+    """The `probabilistic_metrics` dict of the (added) `score_sums` of `quantiles`."""
+    taus = np.asarray(quantiles, dtype=np.float64)
+    intervals = {
+        key.removeprefix("interval "): _interval_means(totals, sums["points"])
+        for key, totals in sums.items()
+        if key.startswith("interval ")
+    }
+    return {
+        "pinball": _pinball_means(sums, taus),
+        "scaled_crps": _crps_of(sums, taus),
+        "intervals": intervals,
+    }
 
 
 def probabilistic_metrics(y_true, q_pred, quantiles, levels=None):
@@ -198,19 +267,7 @@ def probabilistic_metrics(y_true, q_pred, quantiles, levels=None):
         `{"pinball": {"0.1": ..., ...}, "scaled_crps": ..., "intervals": {"80": {"coverage",
         "width", "winkler"}, ...}}`, floats or None.
     """
-    y_true, q_pred, taus = _quantile_inputs(y_true, q_pred, quantiles)
-    levels = interval_levels(quantiles) if levels is None else tuple(levels)
-    intervals = {}
-    for level in levels:
-        low, high = level_bounds(level)
-        lower = q_pred[..., _index_of(taus, low, level, quantiles)]
-        upper = q_pred[..., _index_of(taus, high, level, quantiles)]
-        intervals[level_text(level)] = interval_scores(y_true, lower, upper, level)
-    return {
-        "pinball": pinball_losses(y_true, q_pred, taus),
-        "scaled_crps": scaled_crps(y_true, q_pred, taus),
-        "intervals": intervals,
-    }
+    return metrics_from_sums(score_sums(y_true, q_pred, quantiles, levels), quantiles)
 
 
 # === Interval baseline ===

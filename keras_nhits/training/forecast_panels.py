@@ -2,7 +2,8 @@
 
 `plotted_series` is checked before training (a `--plot-series` id that does not exist, or has no
 test window, is an input error, not a missing panel after a long run); `panel_arguments` then
-picks the last test window of each drawn series and gives `plot_forecasts` what it takes.
+picks the last test window of each drawn series (`last_window_of`: the trainer keeps only those
+while it scores the test split) and gives `plot_forecasts` what it takes.
 """
 
 import numpy as np
@@ -37,20 +38,22 @@ def plotted_series(raw, splits, plot_series):
     return picks
 
 
-def panel_arguments(raw, splits, shown, inputs, actual, forecasts, bands=None):
-    """The arguments of `plot_forecasts` (after its path) that draw the last test window of
-    each of `shown`: its history, actual future and forecast, with the window's times and the
+def panel_arguments(raw, splits, shown, starts, inputs, actual, forecasts, bands=None):
+    """The arguments of `plot_forecasts` (after its path) that draw the last window of each of
+    `shown` among the test windows at `starts` (all of them, or only those drawn: the trainer
+    keeps no other): its history, actual future and forecast, with the window's times and the
     naive forecast to compare against.
 
-    `bands` is None (the default) or a probabilistic model's prediction intervals, a list of
-    `(label, lower, upper)` over all test windows like `forecasts` (widest first); the same
-    windows are picked from each and passed on as `options["bands"]`, which is absent without
-    them, so the options are what they were for a point forecast.
+    `inputs`, `actual` and `forecasts` are those of the windows at `starts`. `bands` is None
+    (the default) or a probabilistic model's prediction intervals, a list of `(label, lower,
+    upper)` of the same windows like `forecasts` (widest first); the drawn windows are picked
+    from each and passed on as `options["bands"]`, which is absent without them, so the options
+    are what they were for a point forecast.
 
     Returns `(inputs, actual, forecast)` of those windows and the keyword options.
     """
-    picks = _last_window_of(raw, splits.test, shown)
-    times = [_window_times(raw, splits, splits.test[p]) for p in picks]
+    picks = last_window_of(raw, starts, shown)
+    times = [_window_times(raw, splits, starts[p]) for p in picks]
     targets = raw.columns.get("targets") or []
     options = {
         "titles": [raw.ids[i] for i in shown],
@@ -66,7 +69,7 @@ def panel_arguments(raw, splits, shown, inputs, actual, forecasts, bands=None):
     return (inputs[picks], actual[picks], forecasts[picks]), options
 
 
-def _last_window_of(raw, starts, series):
+def last_window_of(raw, starts, series):
     """Index (into `starts`) of the last window of each of `series` (indices into raw.ids)."""
     from keras_nhits.data import window_series
 

@@ -200,29 +200,49 @@ def grouped_forecast_metrics(y_true, y_pred, mase_scales):
         return [forecast_metrics(y_true[g], y_pred[g]) for g in range(groups)]
     error = y_true - y_pred
     absolute = np.abs(error)
-    values = {"mae": absolute.mean(axis=1), "mse": np.square(error).mean(axis=1)}
-    values["rmse"] = np.sqrt(values["mse"])
     keep = y_true != 0
-    counts = keep.sum(axis=1)
-    ratios = np.where(keep, absolute / np.where(keep, np.abs(y_true), 1.0), 0.0).sum(axis=1)
+    ratios = np.where(keep, absolute / np.where(keep, np.abs(y_true), 1.0), 0.0)
+    denominator = np.abs(y_true) + np.abs(y_pred)
+    values = metrics_of_totals(
+        points=np.full(groups, float(y_true.shape[1])),
+        absolute=absolute.sum(axis=1),
+        squared=np.square(error).sum(axis=1),
+        ape=ratios.sum(axis=1),
+        nonzero=keep.sum(axis=1).astype(np.float64),
+        sape=(2.0 * absolute / np.where(denominator == 0, 1.0, denominator)).sum(axis=1),
+        sst=np.square(y_true - y_true.mean(axis=1, keepdims=True)).sum(axis=1),
+        scales=np.broadcast_to(np.asarray(mase_scales, dtype=np.float64), (groups,)),
+    )
+    return [{name: values[name][g] for name in METRIC_NAMES} for g in range(groups)]
+
+
+def metrics_of_totals(*, points, absolute, squared, ape, nonzero, sape, sst, scales):
+    """The metrics of groups of points from their totals, each a `[groups]` float64 array.
+
+    Args:
+        points: the points of each group; absolute, squared: Σ|y - ŷ| and Σ(y - ŷ)²;
+        ape, nonzero: Σ|y - ŷ| / |y| over the points with y != 0, and how many there are;
+        sape: Σ 2|y - ŷ| / (|y| + |ŷ|) (0 where both are 0); sst: Σ(y - mean(y))² in the
+        group; scales: the MASE denominators.
+
+    Returns `{name: [value per group]}` for every name of `METRIC_NAMES`, each value a Python
+    float or None where undefined, as `forecast_metrics` gives them: the one formula of every
+    metric for `grouped_forecast_metrics` and the running sums of evaluation (`error_sums`).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
-        values["mape"] = np.where(counts > 0, 100.0 * ratios / np.maximum(counts, 1), np.nan)
-        denominator = np.abs(y_true) + np.abs(y_pred)
-        terms = 2.0 * absolute / np.where(denominator == 0, 1.0, denominator)
-        values["smape"] = 100.0 * terms.mean(axis=1)
-        scales = np.broadcast_to(np.asarray(mase_scales, dtype=np.float64), (groups,))
+        count = np.where(points > 0, points, np.nan)
+        values = {"mae": absolute / count, "mse": squared / count}
+        values["rmse"] = np.sqrt(values["mse"])
+        values["mape"] = np.where(nonzero > 0, 100.0 * ape / np.maximum(nonzero, 1), np.nan)
+        values["smape"] = 100.0 * sape / count
         usable = np.isfinite(scales) & (scales > 0)
         values["mase"] = np.where(usable, values["mae"] / np.where(usable, scales, 1.0), np.nan)
-        sst = np.square(y_true - y_true.mean(axis=1, keepdims=True)).sum(axis=1)
-        sse = np.square(error).sum(axis=1)
-        values["r2"] = np.where(sst == 0, np.nan, 1.0 - sse / np.where(sst == 0, 1.0, sst))
-    return [
-        {
-            name: (float(values[name][g]) if math.isfinite(values[name][g]) else None)
-            for name in METRIC_NAMES
-        }
-        for g in range(groups)
-    ]
+        r2 = 1.0 - squared / np.where(sst == 0, 1.0, sst)
+        values["r2"] = np.where((sst == 0) | (points == 0), np.nan, r2)
+    return {
+        name: [float(v) if math.isfinite(v) else None for v in values[name]]
+        for name in METRIC_NAMES
+    }
 
 
 # === Baselines ===

@@ -42,8 +42,12 @@ from keras_nhits.saving.safetensors import load_model as load_safetensors_model
 from keras_nhits.saving.safetensors import read_config, save_model
 from keras_nhits.training.callbacks import BEST_WEIGHTS, run_callbacks
 from keras_nhits.training.devices import configure_devices
-from keras_nhits.training.evaluation import evaluate_per_series, evaluate_split
-from keras_nhits.training.forecast_panels import panel_arguments, plotted_series
+from keras_nhits.training.evaluation import evaluate_test
+from keras_nhits.training.forecast_panels import (
+    last_window_of,
+    panel_arguments,
+    plotted_series,
+)
 from keras_nhits.training.init_from import (
     ParentRun,
     check_architecture,
@@ -225,7 +229,7 @@ class NHITSTrainer:
             from keras_nhits.training.conformal_calibration import calibrate
 
             calibration = calibrate(model, splits, raw, self.config.conformal)
-        scores, season, windows = self._evaluate(model, raw, splits)
+        scores, season, evaluation = self._evaluate(model, raw, splits)
         if calibration is not None:
             scores["probabilistic"]["conformal"] = calibration
         metrics = {
@@ -248,7 +252,7 @@ class NHITSTrainer:
         }
         self.model, self.metrics = model, metrics
         self.record = self._record(source, raw, splits)
-        self._write_outputs(output, raw, splits, windows)
+        self._write_outputs(output, raw, splits, evaluation)
         self.log(summary_line(metrics))
         return TrainingResult(model, metrics, output)
 
@@ -381,35 +385,36 @@ class NHITSTrainer:
         """The test metrics, pooled and per series, beside the baselines'.
 
         Returns those scores (with a quantile model's `probabilistic` section), the season
-        length used and the test windows' `SplitForecasts` they were computed on.
+        length used and the `TestScores` they came from (with the windows forecast.png draws).
         """
         cfg = self.config
         season = cfg.season_length or season_length_for(raw.freqs[0] if raw.freqs else None)
-        test, baselines, windows = evaluate_split(model, splits, raw, splits.test, season)
-        per_series, baselines_per_series = evaluate_per_series(
-            splits, raw, splits.test, windows, season
+        intervals = None
+        if model.quantiles:
+            from keras_nhits.training.interval_evaluation import IntervalScores
+
+            intervals = IntervalScores(model, splits, raw, season, levels=cfg.level)
+        drawn = last_window_of(raw, splits.test, self._plotted[:MAX_PANELS])
+        evaluation = evaluate_test(
+            model, splits, raw, splits.test, season, keep=drawn, intervals=intervals
         )
         scores = {
-            "test": test,
-            "baselines": baselines,
-            "test_per_series": per_series,
-            "baselines_per_series": baselines_per_series,
+            "test": evaluation.test,
+            "baselines": evaluation.baselines,
+            "test_per_series": evaluation.test_per_series,
+            "baselines_per_series": evaluation.baselines_per_series,
         }
-        if model.quantiles:
-            from keras_nhits.training.interval_evaluation import interval_record
+        if evaluation.probabilistic is not None:
+            scores["probabilistic"] = evaluation.probabilistic
+        return scores, season, evaluation
 
-            scores["probabilistic"] = interval_record(
-                model, splits, raw, windows, season, levels=cfg.level
-            )
-        return scores, season, windows
-
-    def _write_outputs(self, output, raw, splits, windows):
+    def _write_outputs(self, output, raw, splits, evaluation):
         cfg = self.config
         with atomic_output(os.path.join(output, "model.keras")) as temp:
             self.model.save(str(temp))
         save_model(self.model, output, extra=self.record)
         write_json_atomic(os.path.join(output, METRICS_FILE), self.metrics)
-        self._plot(output, raw, splits, windows)
+        self._plot(output, raw, splits, evaluation)
         if cfg.export:
             from keras_nhits.saving.saved_model import export_saved_model
 
@@ -419,18 +424,21 @@ class NHITSTrainer:
                 record=self.record,
             )
 
-    def _plot(self, output, raw, splits, windows):
+    def _plot(self, output, raw, splits, evaluation):
         """forecast.png: the last test window of each plotted series, with dates when the data
         has times, the naive forecast to compare against and a quantile model's intervals."""
         path = os.path.join(output, PLOT_FILE)
         chosen = self._plotted
         shown = chosen[:MAX_PANELS]
+        windows = evaluation.kept
         bands = None
         if windows.quantiles is not None:
             from keras_nhits.training.interval_bands import interval_bands
 
             bands = interval_bands(windows.quantiles, self.model.quantiles, self.config.level)
-        panels, options = panel_arguments(raw, splits, shown, *windows, bands=bands)
+        panels, options = panel_arguments(
+            raw, splits, shown, evaluation.kept_starts, *windows, bands=bands
+        )
         if not plot_forecasts(path, *panels, **options):
             if os.path.isfile(path):
                 os.remove(path)  # a previous run's picture (the folder is ours)

@@ -226,31 +226,65 @@ def test_season_length_for_rejects_other_types():
         season_length_for("hourly")
 
 
-def test_per_series_metrics_match_a_reference_per_series():
+def test_per_series_sums_match_a_reference_per_series():
     import types
 
     from keras_nhits.data.series_set import SeriesSet
-    from keras_nhits.training.evaluation import evaluate_per_series
+    from keras_nhits.training.error_sums import ErrorSums
+    from keras_nhits.training.evaluation import training_scale
 
     values = np.concatenate([np.arange(20.0), 2.0 * np.arange(40.0)])  # steps 1 and 2
     raw = SeriesSet(values, [0, 20, 60], ["a", "b"], [0, 0], [1, 1])
-    splits = types.SimpleNamespace(
-        sizes=np.array([[10, 0, 10], [30, 0, 10]]), horizon=2, input_size=4
-    )
+    splits = types.SimpleNamespace(sizes=np.array([[10, 0, 10], [30, 0, 10]]))
     starts = np.array([45, 5, 50, 8])  # b, a, b, a: interleaved on purpose
+    which = np.array([1, 0, 1, 0])
     inputs = np.stack([values[s : s + 4] for s in starts])
     actual = np.stack([values[s + 4 : s + 6] for s in starts])
     forecast = actual + np.array([[1.0], [2.0], [3.0], [4.0]])
-    per_series, baselines = evaluate_per_series(splits, raw, starts, (inputs, actual, forecast), 0)
-    assert list(per_series) == ["a", "b"]
-    assert per_series["a"]["mae"] == pytest.approx(3.0)  # windows 5 and 8: errors 2, 4
-    assert per_series["b"]["mae"] == pytest.approx(2.0)  # windows 45 and 50: errors 1, 3
+    scales = [training_scale(raw, splits, 0, series=[i]) for i in (0, 1)]
+    sums, naive = ErrorSums(2), ErrorSums(2)
+    for rows in ([0, 1], [2, 3]):  # two batches, each with both series
+        sums.add(actual[rows], forecast[rows], which[rows])
+        naive.add(actual[rows], naive_forecast(inputs[rows], 2), which[rows])
+    a, b = sums.per_series(scales)
+    assert a["mae"] == pytest.approx(3.0)  # windows 5 and 8: errors 2, 4
+    assert b["mae"] == pytest.approx(2.0)  # windows 45 and 50: errors 1, 3
     # MASE scales by the series' own in-sample naive error: 1 for a, 2 for b.
-    assert per_series["a"]["mase"] == pytest.approx(3.0)
-    assert per_series["b"]["mase"] == pytest.approx(1.0)
+    assert a["mase"] == pytest.approx(3.0)
+    assert b["mase"] == pytest.approx(1.0)
     # The naive forecast misses by one and two steps of the series.
-    assert baselines["a"]["naive"]["mae"] == pytest.approx(1.5)
-    assert baselines["b"]["naive"]["mae"] == pytest.approx(3.0)
+    assert naive.per_series(scales)[0]["mae"] == pytest.approx(1.5)
+    assert naive.per_series(scales)[1]["mae"] == pytest.approx(3.0)
+    assert sums.pooled(math.nan)["mae"] == pytest.approx(2.5)
+
+
+def test_error_sums_in_batches_equal_forecast_metrics_of_everything_at_once():
+    from keras_nhits.training.error_sums import ErrorSums
+
+    rng = np.random.default_rng(7)
+    # Three series of different levels, windows in a shuffled order, some targets exactly 0.
+    which = rng.permutation(np.repeat([0, 1, 2], [30, 50, 20]))
+    y_true = rng.normal(1.0, 2.0, (100, 6)) + 1e4 * which[:, None]
+    y_true[which == 0] = np.where(rng.random((30, 6)) < 0.2, 0.0, y_true[which == 0])
+    y_pred = y_true + rng.normal(0.5, 1.0, y_true.shape)
+    scales = np.array([0.7, 1.3, np.nan])
+    sums = ErrorSums(4)  # a fourth series without any window
+    for begin in range(0, 100, 17):
+        sums.add(y_true[begin : begin + 17], y_pred[begin : begin + 17], which[begin : begin + 17])
+    pooled = sums.pooled(0.9)
+    expected = forecast_metrics(y_true, y_pred, 0.9)
+    assert pooled.keys() == expected.keys()
+    for name, value in expected.items():
+        assert pooled[name] == pytest.approx(value, rel=1e-9), name
+    per_series = sums.per_series(np.append(scales, 1.0))
+    for i in range(3):
+        expected = forecast_metrics(y_true[which == i], y_pred[which == i], scales[i])
+        for name, value in expected.items():
+            if value is None:
+                assert per_series[i][name] is None, (i, name)
+            else:
+                assert per_series[i][name] == pytest.approx(value, rel=1e-9), (i, name)
+    assert set(per_series[3].values()) == {None}
 
 
 def test_grouped_metrics_equal_forecast_metrics_row_by_row():

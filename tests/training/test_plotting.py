@@ -232,7 +232,7 @@ def test_a_band_not_shaped_like_the_forecast_is_an_input_error(tmp_path, band, m
 
 def test_panel_arguments_picks_the_drawn_windows_of_each_band():
     from keras_nhits.data import load_series, prepare_splits, window_arrays
-    from keras_nhits.training.forecast_panels import _last_window_of, panel_arguments
+    from keras_nhits.training.forecast_panels import last_window_of, panel_arguments
     from tests.synthetic import seasonal_frame
 
     raw = load_series(seasonal_frame(steps=200))
@@ -241,13 +241,13 @@ def test_panel_arguments_picks_the_drawn_windows_of_each_band():
     forecasts = actual + 0.1
     shown = [0, 1]
     lower, upper = forecasts - np.arange(len(forecasts))[:, None], forecasts + 1.0
-    windows, options = panel_arguments(raw, splits, shown, inputs, actual, forecasts)
+    windows, options = panel_arguments(raw, splits, shown, splits.test, inputs, actual, forecasts)
     assert "bands" not in options
     banded, with_bands = panel_arguments(
-        raw, splits, shown, inputs, actual, forecasts, bands=[("80 %", lower, upper)]
+        raw, splits, shown, splits.test, inputs, actual, forecasts, bands=[("80 %", lower, upper)]
     )
     assert {k: v for k, v in with_bands.items() if k != "bands"}.keys() == options.keys()
-    picks = _last_window_of(raw, splits.test, shown)
+    picks = last_window_of(raw, splits.test, shown)
     assert len(set(picks.tolist())) == 2  # two different windows, so a wrong pick would show
     ((label, lo, hi),) = with_bands["bands"]
     assert label == "80 %"
@@ -256,5 +256,12 @@ def test_panel_arguments_picks_the_drawn_windows_of_each_band():
     np.testing.assert_array_equal(banded[2], windows[2])
     with pytest.raises(NHITSInputError, match="80 %"):
         panel_arguments(
-            raw, splits, shown, inputs, actual, forecasts, bands=[("80 %", lower[:1], upper)]
+            raw,
+            splits,
+            shown,
+            splits.test,
+            inputs,
+            actual,
+            forecasts,
+            bands=[("80 %", lower[:1], upper)],
         )
