@@ -41,6 +41,7 @@ from keras_nhits.options import (
     ACTIVATIONS,
     CALENDAR_FEATURES,
     CONFORMAL_MODES,
+    DISTRIBUTE_MODES,
     FILL_MODES,
     GAP_MODES,
     INTERPOLATION_MODES,
@@ -430,6 +431,13 @@ class TrainerConfig(StrictFields):
         },
     )
     gpu: int = field(default=0, metadata={"help": "GPU index to train on (-1: CPU)"})
+    distribute: str = field(
+        default="none",
+        metadata={
+            "help": "spread each batch over devices: none (one device, --gpu), mirrored (every "
+            "GPU of this host under TensorFlow, tf.distribute.MirroredStrategy)"
+        },
+    )
     mixed_precision: bool = field(
         default=False, metadata={"help": "mixed_float16 on a GPU (ignored on CPU)"}
     )
@@ -476,6 +484,7 @@ class TrainerConfig(StrictFields):
             check_choice("conformal", self.conformal, CONFORMAL_MODES)
         self.gpu = check_int("gpu", self.gpu, -1, MAX_GPU)
         check_choice("jit_compile", self.jit_compile, JIT_MODES)
+        check_choice("distribute", self.distribute, DISTRIBUTE_MODES)
         check_flags(self, TrainerConfig)
         check_texts(self, TrainerConfig)
         if not self.output.strip():

@@ -16,6 +16,7 @@ LOSSES = ("mae", "mse", "huber", "normal", "studentt")
 CONFORMAL_MODES = ("point", "quantiles")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 JIT_MODES = ("auto", "on", "off")
+DISTRIBUTE_MODES = ("none", "mirrored")
 # Keras activations that make sense in the MLP; named here so a config is checked before Keras
 # (and its backend) is even imported.
 ACTIVATIONS = (

@@ -3,8 +3,9 @@
 Evaluation runs over every test window in raw (unscaled) units, in float64 NumPy rather than
 `keras.metrics`: the numbers then do not depend on the backend, the batch size or the
 mixed-precision policy. A large test split is scored batch by batch through the sums of
-`error_sums`, whose metrics come from the same formulas (`metrics_of_totals`). Each metric takes `y_true` and `y_pred` of the same shape,
-usually `[windows, horizon]`, averages over all points and returns a Python float.
+`error_sums`, whose metrics come from the same formulas (`metrics_of_totals`). Each metric
+takes `y_true` and `y_pred` of the same shape, usually `[windows, horizon]`, averages over all
+points and returns a Python float.
 
 NaN in the inputs propagates to the result; the only NaN a metric makes itself is where it is
 undefined (MAPE with every target 0, MASE with a zero or unknown scale, R² with a constant target).

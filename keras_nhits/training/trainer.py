@@ -42,6 +42,13 @@ from keras_nhits.saving.safetensors import load_model as load_safetensors_model
 from keras_nhits.saving.safetensors import read_config, save_model
 from keras_nhits.training.callbacks import BEST_WEIGHTS, run_callbacks
 from keras_nhits.training.devices import configure_devices
+from keras_nhits.training.distribution import (
+    check_distribute,
+    device_scope,
+    mirrored_strategy,
+    even_batch_size,
+    replicas,
+)
 from keras_nhits.training.evaluation import evaluate_test
 from keras_nhits.training.forecast_panels import (
     last_window_of,
@@ -126,6 +133,7 @@ class NHITSTrainer:
         self.record = None  # the run record (config.json's training and data sections)
         self._plotted = []  # the series forecast.png draws, checked by fit() before training
         self._parent = None  # the ParentRun of init_from, read by fit()
+        self._strategy = None  # --distribute mirrored's strategy over several devices
 
     # === Training ===
 
@@ -139,6 +147,7 @@ class NHITSTrainer:
         source = data if data is not None else (cfg.data or str(SAMPLE_PATH))
         check_tensorboard(cfg.tensorboard)
         check_export_backend(cfg.export)
+        check_distribute(cfg.distribute, cfg.jit_compile)
         self._parent = None
         if cfg.init_from:
             self._parent = ParentRun.load(cfg.init_from)
@@ -151,12 +160,11 @@ class NHITSTrainer:
             refuse_overlap(output, [cfg.init_from], "--output", "the run --init-from continues")
         reads = paths_read(source, cfg.config, cfg.static, cfg.init_from)
         check_folders(cfg, output, checkpoints, reads)
-        device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
-        for line in raw.report + splits.report + notes:
-            self.log(line)
         policy = keras.config.dtype_policy()
         try:
-            scope = keras.device(device) if device else contextlib.nullcontext()
+            scope, self._strategy, notes = self._devices(splits)
+            for line in raw.report + splits.report + notes:
+                self.log(line)
             with RunLock(output), scope:
                 # Checked again under each lock: another run may have written in the meantime.
                 check_folders(cfg, output, checkpoints, reads, locked=True)
@@ -221,9 +229,12 @@ class NHITSTrainer:
         """Builds the model (restored from `checkpoints` with --resume, by `ResumableBackup`),
         fits it, evaluates it on the test windows and writes the run folder."""
         self._prepare_checkpoints(checkpoints)
-        model = self._compiled_model(splits)
         monitor = "val_loss" if len(splits.val) > 0 else "loss"
-        recorder, backup, train_seconds = self._fit(model, splits, monitor, checkpoints)
+        with self._strategy.scope() if self._strategy else contextlib.nullcontext():
+            model = self._compiled_model(splits)
+            recorder, backup, train_seconds = self._fit(model, splits, monitor, checkpoints)
+        if self._strategy:
+            model = self._one_device_copy(model, splits)
         calibration = None
         if self.config.conformal:
             from keras_nhits.training.conformal_calibration import calibrate
@@ -280,17 +291,43 @@ class NHITSTrainer:
         validation window, `NHITSTrainingError` when the loss became NaN.
         """
         splits = self.search_splits(raw)
-        cfg = self.config
         policy = keras.config.dtype_policy()
         try:
-            device, _ = configure_devices(cfg.gpu, cfg.mixed_precision)
-            with keras.device(device) if device else contextlib.nullcontext():
+            scope, strategy, _ = self._devices(splits)
+            with scope, strategy.scope() if strategy else contextlib.nullcontext():
                 model = self._compiled_model(splits)
                 recorder, _, _ = self._fit(model, splits, "val_loss", scratch, callbacks)
         finally:
             keras.config.set_dtype_policy(policy)
         self.model = model
         return recorder.records
+
+    def _devices(self, splits):
+        """`(scope, strategy, notes)`: the device scope of the run (`--gpu`'s device), the
+        `tf.distribute` strategy the model is built and trained under (`--distribute
+        mirrored` over several devices; else None) and what the log says about them. Sets the
+        dtype policy of `--mixed-precision`, which the caller restores."""
+        cfg = self.config
+        device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
+        strategy, more = mirrored_strategy(
+            cfg.distribute, cfg.batch_size, cfg.gpu, len(splits.val)
+        )
+        return device_scope(None if strategy else device), strategy, notes + more
+
+    def _one_device_copy(self, model, splits):
+        """The trained `model` (built and trained under a strategy) as a model of one
+        device with the same weights and compile settings: what the run evaluates, saves and
+        exports (a mirrored model's predict would run every batch on every replica)."""
+        cfg = self.config
+        copy = NHITS(**cfg.model_for(splits.series).model_kwargs())
+        copy.build(copy.input_shapes())
+        copy.set_weights(model.get_weights())
+        copy.compile(
+            optimizer=make_optimizer(cfg),
+            loss=make_loss(cfg.loss, copy),
+            jit_compile=jit_compile_setting(cfg.jit_compile),
+        )
+        return copy
 
     def _prepare_checkpoints(self, checkpoints):
         """The checkpoint folder, cleared with --overwrite, marked as ours and holding the
@@ -321,7 +358,8 @@ class NHITSTrainer:
         model.compile(
             optimizer=make_optimizer(cfg),
             loss=make_loss(cfg.loss, model),
-            jit_compile=jit_compile_setting(cfg.jit_compile),
+            # Keras cannot compile a mirrored step with XLA (check_distribute refuses "on").
+            jit_compile=jit_compile_setting(cfg.jit_compile) if replicas() == 1 else False,
         )
         return model
 
@@ -345,7 +383,7 @@ class NHITSTrainer:
             splits.val,
             input_size=cfg.input_size,
             horizon=cfg.horizon,
-            batch_size=max(cfg.batch_size, 1024),
+            batch_size=even_batch_size(max(cfg.batch_size, 1024), len(splits.val)),
         )
         return train_data, val_data
 

@@ -5,6 +5,9 @@ new process resuming the last one: during an epoch, while a checkpoint or the be
 written, at the rename of a finished temporary file, during the final save, and from outside
 after a random delay. After every kill each file of the run folder must read back whole; at the
 end one `--resume` must finish the run with every record a checkpoint ever held unchanged.
+It runs in the TensorFlow pass only: the files it checks are written by this package's atomic
+writes, the same on every backend, and a kill-and-resume on every backend is
+`tests/training/test_train_cli.py::test_a_run_killed_in_epoch_3_resumes_and_keeps_the_first_records`.
 """
 
 import json
@@ -20,6 +23,7 @@ import pytest
 
 from keras_nhits.saving.ownership import write_marker
 from tests.reliability.helpers import (
+    ONE_BACKEND,
     assert_one_error_line,
     checked_files,
     damaged_files,
@@ -103,6 +107,7 @@ def _state(out):
     return json.loads(path.read_text()) if path.exists() else None
 
 
+@ONE_BACKEND
 @pytest.mark.slow
 def test_ten_kills_then_resume(tmp_path):
     data = tmp_path / "series.csv"
