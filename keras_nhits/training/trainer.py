@@ -45,8 +45,8 @@ from keras_nhits.training.devices import configure_devices
 from keras_nhits.training.distribution import (
     check_distribute,
     device_scope,
-    mirrored_strategy,
     even_batch_size,
+    mirrored_strategy,
     replicas,
 )
 from keras_nhits.training.evaluation import evaluate_test
