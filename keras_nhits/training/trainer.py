@@ -309,9 +309,7 @@ class NHITSTrainer:
         dtype policy of `--mixed-precision`, which the caller restores."""
         cfg = self.config
         device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
-        strategy, more = mirrored_strategy(
-            cfg.distribute, cfg.batch_size, cfg.gpu, len(splits.val)
-        )
+        strategy, more = mirrored_strategy(cfg.distribute, cfg.batch_size, cfg.gpu, len(splits.val))
         return device_scope(None if strategy else device), strategy, notes + more
 
     def _one_device_copy(self, model, splits):
