@@ -265,13 +265,7 @@ def future_times(last_time, freq, horizon):
     if not isinstance(last_time, np.datetime64) and not isinstance(freq, (int, np.integer)):
         last_time = np.datetime64(last_time)
     if not isinstance(last_time, np.datetime64):
-        # Python integers: the check itself must not wrap around int64.
-        end = int(last_time) + int(horizon) * int(freq)
-        if not -(2**63) < end < 2**63:
-            raise NHITSInputError(
-                f"the forecast steps after {int(last_time)} pass the largest integer time "
-                "(2**63 - 1); renumber the time column from 0"
-            )
+        _check_integer_end(last_time, freq, horizon)
     times = regular_times(last_time, freq, horizon + 1)[1:]
     if isinstance(last_time, np.datetime64) and len(times) and times[-1] >= LAST_WRITABLE_TIME:
         raise NHITSInputError(
@@ -363,15 +357,22 @@ def _fixed_key(freq):
     return False
 
 
+def _check_integer_end(last, step, horizon):
+    """Refuses integer times that `horizon` steps of `step` after `last` take out of int64,
+    computed in Python integers (the check itself must not wrap around)."""
+    end = int(last) + int(horizon) * int(step)
+    if not -(2**63) < end < 2**63:
+        raise NHITSInputError(
+            f"the forecast steps after {int(last)} pass the largest integer time "
+            "(2**63 - 1); renumber the time column from 0"
+        )
+
+
 def _check_continuable(last, step, horizon):
     """Refuses continuing `last` by `horizon` steps past what its type can hold, computed in
     Python integers (NumPy's would wrap around)."""
     if not isinstance(last, np.datetime64):
-        if int(last) + int(horizon) * int(step) >= 2**63:
-            raise NHITSInputError(
-                f"the forecast steps after {int(last)} pass the largest integer time "
-                "(2**63 - 1); renumber the time column from 0"
-            )
+        _check_integer_end(last, step, horizon)
         return
     unit = np.datetime_data(last.dtype)[0]
     step_ticks = int(step.astype(f"timedelta64[{unit}]").astype(np.int64))
