@@ -180,30 +180,11 @@ def walk_forward(model, config, record, source, plan, log=print):
             f"{source}: a model with conformal intervals cannot be refit (its calibration "
             "belongs to the run's validation split); backtest it without refit"
         )
-    copy = _compiled_copy(model, config)
+    from keras_nhits.training.optimization import compiled_copy
+
+    copy = compiled_copy(model, config)
     forecaster = forecaster_from_record(copy, record, source)
     return WalkForward(copy, forecaster, config, plan, log)
-
-
-def _compiled_copy(model, config):
-    """A new NHITS of `model`'s config holding its weights (statistics included), compiled as
-    the run compiled it: a fresh optimizer of the run's settings, whose state (Adam's moments)
-    then carries from one refit to the next, as one training run continued would."""
-    import keras
-
-    from keras_nhits.models.nhits import NHITS
-    from keras_nhits.training.optimization import jit_compile_setting, make_loss, make_optimizer
-
-    keras.utils.set_random_seed(config.seed)
-    copy = NHITS.from_config(model.get_config())
-    copy.build(copy.input_shapes())
-    copy.set_weights(model.get_weights())
-    copy.compile(
-        optimizer=make_optimizer(config),
-        loss=make_loss(config.loss, copy),
-        jit_compile=jit_compile_setting(config.jit_compile),
-    )
-    return copy
 
 
 def _scaled(series_set, scaler):

@@ -74,3 +74,25 @@ def jit_compile_setting(mode):
     if mode == "off":
         return False
     return True if keras.backend.backend() == "tensorflow" else "auto"
+
+
+def compiled_copy(model, config):
+    """A new NHITS of `model`'s config holding its weights (statistics included), compiled as
+    the run compiled it: a fresh optimizer of the run's settings.
+
+    A walk-forward backtest refits such a copy (the optimizer's state, Adam's moments, then
+    carries from one refit to the next, as one training run continued would), and a mirrored
+    run evaluates and saves one (a model built under a strategy predicts on every replica).
+    """
+    from keras_nhits.models.nhits import NHITS
+
+    keras.utils.set_random_seed(config.seed)
+    copy = NHITS.from_config(model.get_config())
+    copy.build(copy.input_shapes())
+    copy.set_weights(model.get_weights())
+    copy.compile(
+        optimizer=make_optimizer(config),
+        loss=make_loss(config.loss, copy),
+        jit_compile=jit_compile_setting(config.jit_compile),
+    )
+    return copy

@@ -63,6 +63,7 @@ from keras_nhits.training.init_from import (
 )
 from keras_nhits.training.metrics import season_length_for
 from keras_nhits.training.optimization import (
+    compiled_copy,
     jit_compile_setting,
     make_loss,
     make_optimizer,
@@ -234,7 +235,9 @@ class NHITSTrainer:
             model = self._compiled_model(splits)
             recorder, backup, train_seconds = self._fit(model, splits, monitor, checkpoints)
         if self._strategy:
-            model = self._one_device_copy(model, splits)
+            # A model built under a strategy predicts every batch on every replica: the run
+            # evaluates, saves and exports a one-device copy of it.
+            model = compiled_copy(model, self.config)
         calibration = None
         if self.config.conformal:
             from keras_nhits.training.conformal_calibration import calibrate
@@ -311,21 +314,6 @@ class NHITSTrainer:
         device, notes = configure_devices(cfg.gpu, cfg.mixed_precision)
         strategy, more = mirrored_strategy(cfg.distribute, cfg.batch_size, cfg.gpu, len(splits.val))
         return device_scope(None if strategy else device), strategy, notes + more
-
-    def _one_device_copy(self, model, splits):
-        """The trained `model` (built and trained under a strategy) as a model of one
-        device with the same weights and compile settings: what the run evaluates, saves and
-        exports (a mirrored model's predict would run every batch on every replica)."""
-        cfg = self.config
-        copy = NHITS(**cfg.model_for(splits.series).model_kwargs())
-        copy.build(copy.input_shapes())
-        copy.set_weights(model.get_weights())
-        copy.compile(
-            optimizer=make_optimizer(cfg),
-            loss=make_loss(cfg.loss, copy),
-            jit_compile=jit_compile_setting(cfg.jit_compile),
-        )
-        return copy
 
     def _prepare_checkpoints(self, checkpoints):
         """The checkpoint folder, cleared with --overwrite, marked as ours and holding the

@@ -122,12 +122,8 @@ def test_a_mirrored_run_learns_writes_its_folder_and_repeats_for_its_seed(tmp_pa
 
 @TENSORFLOW_ONLY
 def test_mirrored_on_a_one_device_machine_says_so_and_trains(tmp_path):
-    data = tmp_path / "prices.csv"
-    hourly_frame().write_csv(data)
     out = tmp_path / "run"
-    result = run_subprocess(
-        ["--data", data, "--output", out, *TINY, "--distribute", "mirrored"], timeout=300
-    )
+    result = _train_mirrored(tmp_path, out)
     assert result.code == 0, result.stderr
     assert "--distribute mirrored: this machine has one device" in result.stdout + result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
@@ -137,12 +133,16 @@ def test_mirrored_on_a_one_device_machine_says_so_and_trains(tmp_path):
 
 @pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="TensorFlow can mirror")
 def test_mirrored_off_tensorflow_is_refused_before_anything_is_written(tmp_path):
-    data = tmp_path / "prices.csv"
-    hourly_frame().write_csv(data)
     out = tmp_path / "run"
-    result = run_subprocess(
-        ["--data", data, "--output", out, *TINY, "--distribute", "mirrored"], timeout=300
-    )
+    result = _train_mirrored(tmp_path, out)
     line = assert_one_error_line(result, ["--distribute mirrored", "KERAS_BACKEND=tensorflow"])
     assert keras.backend.backend() in line
     assert not out.exists()
+
+
+def _train_mirrored(tmp_path, out):
+    """The documented command with `--distribute mirrored`, a tiny run, in a fresh process."""
+    data = tmp_path / "prices.csv"
+    hourly_frame().write_csv(data)
+    flags = ["--data", data, "--output", out, *TINY, "--distribute", "mirrored"]
+    return run_subprocess(flags, timeout=300)
