@@ -25,7 +25,7 @@ from keras_nhits.probabilistic.conformal import (
     window_scale,
 )
 from keras_nhits.probabilistic.levels import level_bounds, level_text
-from keras_nhits.training.evaluation import predict_windows
+from keras_nhits.training.evaluation import forecast_batches
 
 
 def check_calibration_windows(levels, n_windows):
@@ -42,26 +42,40 @@ def check_calibration_windows(levels, n_windows):
 
 def calibrate(model, splits, raw_series, mode):
     """Sets `model`'s conformal offsets from the validation windows; returns the record
-    `metrics.json` keeps (`mode`, `levels`, `windows`, the offsets per level)."""
+    `metrics.json` keeps (`mode`, `levels`, `windows`, the offsets per level).
+
+    The windows are forecast batch by batch and only their scores are kept (`[N, H]` a level,
+    or one array for `point`): the offsets are order statistics of every score, but a window's
+    input and forecasts are not needed once it is scored.
+    """
     levels = model.conformal
     model.set_conformal_offsets(np.zeros((model.horizon, len(levels))))
-    windows = predict_windows(model, splits, raw_series, splits.val)
-    scale = window_scale(windows.inputs)
+    position = {q: i for i, q in enumerate(model.quantiles)}
+    parts = []
+    for _, _, batch in forecast_batches(model, splits, raw_series, splits.val):
+        scale = window_scale(batch.inputs)
+        if mode == "point":
+            parts.append([conformal_scores(batch.actual, batch.forecasts, scale)])
+            continue
+        bounds = [[position[q] for q in level_bounds(level)] for level in levels]
+        parts.append(
+            [
+                interval_conformal_scores(
+                    batch.actual, batch.quantiles[..., low], batch.quantiles[..., high], scale
+                )
+                for low, high in bounds
+            ]
+        )
+    scores = [np.concatenate(column) for column in zip(*parts)]
     if mode == "point":
-        scores = conformal_scores(windows.actual, windows.forecasts, scale)
-        offsets = conformal_offsets(scores, levels)
+        offsets = conformal_offsets(scores[0], levels)
     else:
-        position = {q: i for i, q in enumerate(model.quantiles)}
-        columns = []
-        for level in levels:
-            low, high = (windows.quantiles[..., position[q]] for q in level_bounds(level))
-            scores = interval_conformal_scores(windows.actual, low, high, scale)
-            columns.append(conformal_offsets(scores, (level,))[:, 0])
+        columns = [conformal_offsets(s, (level,))[:, 0] for s, level in zip(scores, levels)]
         offsets = np.stack(columns, axis=-1)
     model.set_conformal_offsets(offsets)
     return {
         "mode": mode,
         "levels": list(levels),
-        "windows": len(windows.actual),
+        "windows": len(scores[0]),
         "offsets": {level_text(lv): offsets[:, k].tolist() for k, lv in enumerate(levels)},
     }

@@ -3,6 +3,8 @@ at once (`predict_windows`, then `forecast_metrics` and `probabilistic_metrics`)
 windows asked for, and holds no window beyond its batch: checked on every backend with a small
 untrained model (the numbers need not be good, only the same)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,49 @@ def _refuse_all_windows(n_windows):
         return original(parts, *args)
 
     return concatenate
+
+
+@pytest.mark.parametrize("mode", ["point", "quantiles"])
+def test_conformal_calibration_from_streamed_scores_equals_the_whole_split(panel, mode):
+    from keras_nhits.probabilistic.conformal import (
+        conformal_offsets,
+        conformal_scores,
+        interval_conformal_scores,
+        window_scale,
+    )
+    from keras_nhits.training.conformal_calibration import calibrate
+
+    raw, splits = panel
+    quantiles = (0.05, 0.1, 0.5, 0.9, 0.95) if mode == "quantiles" else ()
+    model = NHITS(input_size=L, horizon=H, hidden_size=16, quantiles=quantiles, conformal=(80, 90))
+    # The test windows stand in for the validation ones: more than one batch of them.
+    splits = dataclasses.replace(splits, val=splits.test)
+    assert len(splits.val) > 1024
+    record = calibrate(model, splits, raw, mode)
+    model.set_conformal_offsets(np.zeros((H, 2)))
+    everything = predict_windows(model, splits, raw, splits.val)
+    scale = window_scale(everything.inputs)
+    if mode == "point":
+        expected = conformal_offsets(
+            conformal_scores(everything.actual, everything.forecasts, scale), (80, 90)
+        )
+    else:
+        bands = {80: (1, 3), 90: (0, 4)}
+        expected = np.stack(
+            [
+                conformal_offsets(
+                    interval_conformal_scores(
+                        everything.actual,
+                        everything.quantiles[..., bands[level][0]],
+                        everything.quantiles[..., bands[level][1]],
+                        scale,
+                    ),
+                    (level,),
+                )[:, 0]
+                for level in (80, 90)
+            ],
+            axis=-1,
+        )
+    assert record["windows"] == len(splits.val)
+    np.testing.assert_allclose(record["offsets"]["80"], expected[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(record["offsets"]["90"], expected[:, 1], rtol=1e-12)
