@@ -12,10 +12,10 @@ sample variance" (1983), so it is not the cancellation-prone Σy² - (Σy)²/n.
 
 import numpy as np
 
-from keras_nhits.training.metrics import METRIC_NAMES, metrics_of_totals
+from keras_nhits.training.metrics import METRIC_NAMES, metrics_of_totals, row_error_totals
 
 # The sums kept per series, each a float64 array of one value per series.
-_FIELDS = ("points", "abs", "squared", "ape", "nonzero", "sape", "mean", "m2")
+_FIELDS = ("points", "absolute", "squared", "ape", "nonzero", "sape", "mean", "m2")
 
 
 class ErrorSums:
@@ -38,28 +38,16 @@ class ErrorSums:
         # Sums over the few series of the batch, then added to theirs.
         present, local = np.unique(np.asarray(series), return_inverse=True)
         groups = present.size
-        error = y_true - y_pred
-        absolute = np.abs(error)
-        keep = y_true != 0
-        ratios = np.where(keep, absolute / np.where(keep, np.abs(y_true), 1.0), 0.0)
-        denominator = np.abs(y_true) + np.abs(y_pred)
-        symmetric = 2.0 * absolute / np.where(denominator == 0, 1.0, denominator)
 
-        def total(rows):
-            return np.bincount(local, weights=rows.sum(axis=1), minlength=groups)
+        def total(per_row):
+            return np.bincount(local, weights=per_row, minlength=groups)
 
         points = np.bincount(local, minlength=groups) * float(y_true.shape[1])
-        mean = total(y_true) / points
-        batch = {
-            "points": points,
-            "abs": total(absolute),
-            "squared": total(np.square(error)),
-            "ape": total(ratios),
-            "nonzero": total(keep.astype(np.float64)),
-            "sape": total(symmetric),
-            "mean": mean,
-            "m2": total(np.square(y_true - mean[local][:, None])),
-        }
+        mean = total(y_true.sum(axis=1)) / points
+        batch = {name: total(rows) for name, rows in row_error_totals(y_true, y_pred).items()}
+        batch["points"] = points
+        batch["mean"] = mean
+        batch["m2"] = total(np.square(y_true - mean[local][:, None]).sum(axis=1))
         before = {name: values[present] for name, values in self._sums.items()}
         merged = _merge(before, batch)
         for name in _FIELDS:
@@ -102,14 +90,6 @@ def _merge(a, b):
 
 
 def _metric_dicts(sums, scales):
-    values = metrics_of_totals(
-        points=sums["points"],
-        absolute=sums["abs"],
-        squared=sums["squared"],
-        ape=sums["ape"],
-        nonzero=sums["nonzero"],
-        sape=sums["sape"],
-        sst=sums["m2"],
-        scales=scales,
-    )
+    totals = {name: sums[name] for name in _FIELDS if name not in ("mean", "m2")}
+    values = metrics_of_totals(**totals, sst=sums["m2"], scales=scales)
     return [{name: values[name][g] for name in METRIC_NAMES} for g in range(len(scales))]

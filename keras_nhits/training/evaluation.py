@@ -76,8 +76,9 @@ def _concatenate(parts, input_size, horizon, n_quantiles):
 
 
 def predict_windows(model, splits, raw_series, starts, batch_size=1024):
-    """The `SplitForecasts` of the windows at `starts`, all in raw units and held at once (the
-    validation windows conformal calibration ranks; the test split streams, `evaluate_test`)."""
+    """The `SplitForecasts` of the windows at `starts`, all in raw units and held at once: for
+    a few windows (a check, a picture); the trainer's test metrics and conformal calibration go
+    batch by batch instead (`evaluate_test`, `forecast_batches`)."""
     batches = forecast_batches(model, splits, raw_series, starts, batch_size)
     parts = [part for _, _, part in batches]
     n_quantiles = len(getattr(model, "quantiles", ()))

@@ -200,22 +200,31 @@ def grouped_forecast_metrics(y_true, y_pred, mase_scales):
     groups = y_true.shape[0]
     if y_true.ndim != 2 or y_true.shape[1] == 0:
         return [forecast_metrics(y_true[g], y_pred[g]) for g in range(groups)]
+    values = metrics_of_totals(
+        points=np.full(groups, float(y_true.shape[1])),
+        **row_error_totals(y_true, y_pred),
+        sst=np.square(y_true - y_true.mean(axis=1, keepdims=True)).sum(axis=1),
+        scales=np.broadcast_to(np.asarray(mase_scales, dtype=np.float64), (groups,)),
+    )
+    return [{name: values[name][g] for name in METRIC_NAMES} for g in range(groups)]
+
+
+def row_error_totals(y_true, y_pred):
+    """The error totals of each row of `[rows, points]` float64 arrays, as `metrics_of_totals`
+    takes them: `{"absolute", "squared", "ape", "nonzero", "sape"}`, each `[rows]`."""
     error = y_true - y_pred
     absolute = np.abs(error)
     keep = y_true != 0
     ratios = np.where(keep, absolute / np.where(keep, np.abs(y_true), 1.0), 0.0)
     denominator = np.abs(y_true) + np.abs(y_pred)
-    values = metrics_of_totals(
-        points=np.full(groups, float(y_true.shape[1])),
-        absolute=absolute.sum(axis=1),
-        squared=np.square(error).sum(axis=1),
-        ape=ratios.sum(axis=1),
-        nonzero=keep.sum(axis=1).astype(np.float64),
-        sape=(2.0 * absolute / np.where(denominator == 0, 1.0, denominator)).sum(axis=1),
-        sst=np.square(y_true - y_true.mean(axis=1, keepdims=True)).sum(axis=1),
-        scales=np.broadcast_to(np.asarray(mase_scales, dtype=np.float64), (groups,)),
-    )
-    return [{name: values[name][g] for name in METRIC_NAMES} for g in range(groups)]
+    symmetric = 2.0 * absolute / np.where(denominator == 0, 1.0, denominator)
+    return {
+        "absolute": absolute.sum(axis=1),
+        "squared": np.square(error).sum(axis=1),
+        "ape": ratios.sum(axis=1),
+        "nonzero": keep.sum(axis=1).astype(np.float64),
+        "sape": symmetric.sum(axis=1),
+    }
 
 
 def metrics_of_totals(*, points, absolute, squared, ape, nonzero, sape, sst, scales):
